@@ -1,0 +1,33 @@
+"""The gate registry: every gate by its lower-case name, and the end-of-life gate names."""
+
+from __future__ import annotations
+
+from app.engine.gate import Gate
+from app.engine.gates import always, dockerfile
+
+ACTIVE: tuple[Gate, ...] = (
+    always.gate,
+    dockerfile.gate,
+)
+
+# Anchore's retired gates, and the gate that replaced each (None: no successor).
+END_OF_LIFE: dict[str, str | None] = {
+    "anchoresec": "vulnerabilities",
+    "dockerfilecheck": "dockerfile",
+    "filecheck": "files",
+    "fileparse_passwd": "passwd_file",
+    "gemcheck": "gems",  # sic: Anchore names a successor that does not exist
+    "licblacklist": "licenses",
+    "metadatacheck": "metadata",
+    "npmcheck": "npms",
+    "pkgblacklist": "packages",
+    "pkgcheck": "packages",
+    "secretcheck": "secret_scans",
+    "imagecheck": None,
+    "pkgdiff": None,
+    "suiddiff": None,
+}
+
+GATES: dict[str, Gate] = {gate.name: gate for gate in ACTIVE}
+
+__all__ = ["END_OF_LIFE", "GATES"]
