@@ -11,7 +11,9 @@ def describe_gates() -> list[dict[str, Any]]:
     """Every gate (active ones, then end-of-life ones), as `GET /v2/system/policy-spec`
     returns them."""
     active = [gate.describe() for gate in GATES.values()]
-    retired = [{"name": name, "description": "End-of-life gate; rules using it are not "
-                "evaluated.", "state": "eol", "superseded_by": successor, "triggers": []}
-               for name, successor in END_OF_LIFE.items()]
+    retired: list[dict[str, Any]] = [
+        {"name": name, "description": "End-of-life gate; rules using it are not evaluated.",
+         "state": "eol", "superseded_by": successor, "triggers": []}
+        for name, successor in END_OF_LIFE.items()
+    ]
     return active + retired

@@ -171,12 +171,12 @@ class _Compiler:
                          f"unknown trigger '{rule.trigger}' for gate '{gate.name}'; its "
                          f"triggers: {', '.join(gate.triggers)}", scope)
             return None
+        action: Action | None = None
         try:
             action = Action.parse(rule.action)
         except KeyError:
             self.problem("PolicyError", f"{rule.location}.action",
                          f"invalid action {rule.action!r}; must be STOP, WARN or GO", scope)
-            action = None  # type: ignore[assignment]
         args = self.args(rule, gate, trigger, scope, where)
         if action is None or args is None:
             return None

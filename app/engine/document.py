@@ -274,6 +274,7 @@ class _Reader:
             if single is None and many is None:
                 self.problem(f"{loc}.policy_ids", "required field is missing (a mapping must "
                              "name the policies it applies, with policy_ids)", scope)
+            ids: tuple[str, ...]
             if single is not None:
                 ids, legacy = (single,), True
             else:

@@ -125,7 +125,7 @@ class _Run:
         gate, name = rule.gate.name, rule.trigger.name
         try:
             firings: list[Firing] = list(rule.trigger.fn(view, rule.args))
-        except Exception as err:  # noqa: BLE001 - any failure is reported against the rule
+        except Exception as err:
             self.problems.append(Problem(
                 "error", "TriggerEvaluationError",
                 f"{rule.rule.location}: rule {rule.rule.id} ({gate}/{rule.trigger_name}) "

@@ -4,9 +4,9 @@ the feeds and the image's relatives. Plain frozen data; the engine never fetches
 from __future__ import annotations
 
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping
 
 # Package types Anchore counts as "non-os" (everything else is an OS package).
 NON_OS_PACKAGE_TYPES = frozenset(

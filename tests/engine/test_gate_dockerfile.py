@@ -68,7 +68,8 @@ def test_exposed_ports_vector():
     facts = image(dockerfile_mode="Guessed", dockerfile="FROM x\nEXPOSE 22 8080/tcp\n")
     [finding] = fire("dockerfile", "exposed_ports", facts, ports="22", type="blacklist")
     assert finding.trigger_id == "cc05c35507995b4a657b63f9b0baa281"
-    assert finding.message == "Dockerfile exposes port (22) which is in policy file DENIEDPORTS list"
+    assert finding.message == (
+        "Dockerfile exposes port (22) which is in policy file DENIEDPORTS list")
 
 
 def test_no_dockerfile_id():

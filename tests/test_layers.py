@@ -1,0 +1,60 @@
+"""The import direction of DESIGN.md: each layer reaches only the layers below it."""
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+# layer -> the app layers it may import (itself always allowed)
+ALLOWED = {
+    "errors": set(),
+    "settings": {"errors"},
+    "engine": {"errors"},
+    "analysis": {"errors"},
+    "vulns": {"errors"},
+    "catalog": {"errors", "settings"},
+    "services": {"errors", "settings", "engine", "analysis", "vulns", "catalog"},
+    "report": {"errors", "engine"},
+    "api": {"errors", "settings", "services", "catalog", "report"},
+    "cli": {"errors", "settings", "services", "report"},
+    "__init__": set(),
+    "__main__": {"cli"},
+}
+# Layers that must run on the standard library alone.
+STDLIB_ONLY = {"engine", "errors"}
+
+
+def layer_of(path: Path) -> str:
+    return path.relative_to(APP).parts[0].removesuffix(".py")
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+MODULES = sorted(APP.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(APP)))
+def test_imports_follow_the_layers(path):
+    layer = layer_of(path)
+    assert layer in ALLOWED, f"{path}: layer '{layer}' is not in DESIGN.md's table"
+    for name in imports(path):
+        top, _, rest = name.partition(".")
+        if top == "app" and rest:
+            target = rest.split(".")[0]
+            assert target == layer or target in ALLOWED[layer], (
+                f"{path.relative_to(APP)} imports {name}: '{layer}' may not reach '{target}'")
+        elif layer in STDLIB_ONLY and top != "app":
+            assert top in sys.stdlib_module_names, (
+                f"{path.relative_to(APP)} imports {name}: '{layer}' is standard library only")
