@@ -1,0 +1,153 @@
+"""Every table of the catalog, in one module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+def _time(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable,
+                                                index=index))
+
+
+def _owner(table: str, *, nullable: bool = False, index: bool = True) -> Any:
+    """A foreign key that deletes its rows with the row it points at."""
+    return Field(default=None, sa_column=Column(
+        Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=nullable, index=index))
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=128)
+    created_at: datetime = _time()
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "account_user"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _owner("account")
+    username: str = Field(unique=True, max_length=128)
+    password_hash: str | None = None
+    role: str = Field(max_length=16)  # admin | user | read-only
+    created_at: datetime = _time()
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _owner("account_user")
+    name: str = Field(max_length=128)
+    key_id: str = Field(unique=True, max_length=32)  # the public half of the key
+    secret_hash: str
+    created_at: datetime = _time()
+
+
+class Image(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "digest"),
+                      Index("ix_image_account_image_id", "account_id", "image_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _owner("account", index=False)
+    digest: str = Field(max_length=80)
+    image_id: str = Field(max_length=80)
+    layers: list[str] = _json()
+    layer_count: int = 0
+    distro: str | None = None
+    distro_version: str | None = None
+    architecture: str = ""
+    os: str = ""
+    size: int = 0
+    created: datetime | None = _time(nullable=True)
+    analyzed_at: datetime = _time()
+    source: str = Field(max_length=32)  # docker-archive, oci-layout, rootfs, registry, sbom...
+    analysis: dict[str, Any] = _json()
+    analysis_hash: str = Field(max_length=64)
+
+
+class Tag(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "full_tag"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _owner("account", index=False)
+    full_tag: str = Field(max_length=512)
+    registry_name: str  # "registry" is reserved by SQLAlchemy's declarative base
+    repository: str
+    tag: str
+    image_pk: int = _owner("image")  # the image the tag points at now
+    updated_at: datetime = _time()
+
+
+class TagHistory(SQLModel, table=True):
+    """Every digest a tag pointed at, oldest first (tag_drift and Tag.history read it)."""
+
+    __tablename__ = "tag_history"
+    id: int | None = Field(default=None, primary_key=True)
+    tag_pk: int = _owner("tag")
+    image_pk: int = _owner("image")
+    observed_at: datetime = _time()
+
+
+class Policy(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("account_id", "policy_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _owner("account", index=False)
+    policy_id: str = Field(max_length=128)
+    name: str | None = None
+    description: str | None = None
+    format_version: str = Field(max_length=8)  # "1_0" | "2", as submitted
+    document: dict[str, Any] = _json()
+    revision: str = Field(max_length=64)  # sha256 of the canonical document
+    active: bool = False
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class Evaluation(SQLModel, table=True):
+    __table_args__ = (Index("ix_evaluation_subject", "image_pk", "tag", "policy_pk",
+                            "evaluated_at"),)
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: int = _owner("account")
+    image_pk: int = _owner("image", index=False)
+    tag: str = Field(max_length=512)
+    policy_pk: int = _owner("policy")
+    policy_id: str = Field(max_length=128)
+    policy_revision: str = Field(max_length=64)
+    cache_key: str = Field(max_length=64)
+    base_digest: str | None = Field(default=None, max_length=80)
+    status: str = Field(max_length=8)
+    final_action: str = Field(max_length=8)
+    final_action_reason: str = Field(max_length=32)
+    policy_action: str = Field(max_length=8)
+    evaluated_at: datetime = _time()
+    number_of_findings: int = 0
+    problems: list[dict[str, Any]] = _json()
+    matched_mapping_rule: dict[str, Any] | None = _json(nullable=True)
+    matched_allowlisted_images_rule: dict[str, Any] | None = _json(nullable=True)
+    matched_denylisted_images_rule: dict[str, Any] | None = _json(nullable=True)
+
+
+class Finding(SQLModel, table=True):
+    __table_args__ = (Index("ix_finding_evaluation_seq", "evaluation_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: str = Field(sa_column=Column(
+        ForeignKey("evaluation.id", ondelete="CASCADE"), nullable=False))
+    seq: int
+    trigger_id: str
+    gate: str = Field(max_length=64)
+    trigger: str = Field(max_length=64)
+    message: str
+    action: str = Field(max_length=8)
+    rule_action: str = Field(max_length=8)
+    policy_id: str = Field(max_length=128)  # the rule set
+    rule_id: str | None = None
+    recommendation: str = ""
+    allowlist_id: str | None = None
+    allowlist_name: str | None = None
+    allowlist_rule_id: str | None = None
+    inherited_from_base: bool | None = None
