@@ -7,12 +7,14 @@ from app.engine.gates import (
     always,
     dockerfile,
     files,
+    passwd_file,
 )
 
 ACTIVE: tuple[Gate, ...] = (
     always.gate,
     dockerfile.gate,
     files.gate,
+    passwd_file.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
