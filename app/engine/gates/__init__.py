@@ -8,6 +8,7 @@ from app.engine.gates import (
     dockerfile,
     files,
     passwd_file,
+    secret_scans,
 )
 
 ACTIVE: tuple[Gate, ...] = (
@@ -15,6 +16,7 @@ ACTIVE: tuple[Gate, ...] = (
     dockerfile.gate,
     files.gate,
     passwd_file.gate,
+    secret_scans.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
