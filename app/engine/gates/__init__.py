@@ -8,6 +8,7 @@ from app.engine.gates import (
     dockerfile,
     files,
     passwd_file,
+    retrieved_files,
     secret_scans,
 )
 
@@ -17,6 +18,7 @@ ACTIVE: tuple[Gate, ...] = (
     files.gate,
     passwd_file.gate,
     secret_scans.gate,
+    retrieved_files.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
