@@ -7,6 +7,7 @@ from app.engine.gates import (
     always,
     dockerfile,
     files,
+    malware,
     passwd_file,
     retrieved_files,
     secret_scans,
@@ -19,6 +20,7 @@ ACTIVE: tuple[Gate, ...] = (
     passwd_file.gate,
     secret_scans.gate,
     retrieved_files.gate,
+    malware.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
