@@ -7,6 +7,7 @@ from app.engine.gates import (
     always,
     dockerfile,
     files,
+    licenses,
     malware,
     passwd_file,
     retrieved_files,
@@ -19,6 +20,7 @@ ACTIVE: tuple[Gate, ...] = (
     files.gate,
     passwd_file.gate,
     secret_scans.gate,
+    licenses.gate,
     retrieved_files.gate,
     malware.gate,
 )
