@@ -9,6 +9,7 @@ from app.engine.gates import (
     files,
     licenses,
     malware,
+    metadata,
     passwd_file,
     retrieved_files,
     secret_scans,
@@ -21,6 +22,7 @@ ACTIVE: tuple[Gate, ...] = (
     passwd_file.gate,
     secret_scans.gate,
     licenses.gate,
+    metadata.gate,
     retrieved_files.gate,
     malware.gate,
 )
