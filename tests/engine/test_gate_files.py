@@ -137,12 +137,14 @@ def test_content_regex_match(params, expected):
 
 def test_content_regex_match_unnamed_regex_and_repeats():
     facts = image(files=(), content_matches=(
-        ContentMatch("/a", ".*password.*"), ContentMatch("/a", ".*password.*", (3,)),
-        ContentMatch("/b", ".*password.*")))
-    assert messages(fire("files", "content_regex_match", facts, regex_name=".*password.*")) == [
+        ContentMatch("/a", ".*password.*"), ContentMatch("/b", ".*password.*"),
+        ContentMatch("/a", ".*password.*", (3,)), ContentMatch("/a", "PW=.*pw.*")))
+    assert messages(fire("files", "content_regex_match", facts)) == [
         "File content analyzer found regexp match in container: file=/a regexp=.*password.*",
+        "File content analyzer found regexp match in container: file=/a regexp=PW=.*pw.*",
         "File content analyzer found regexp match in container: file=/b regexp=.*password.*",
     ]
+    assert len(fire("files", "content_regex_match", facts, regex_name=".*password.*")) == 2
 
 
 def test_repeated_path_keeps_last_entry():

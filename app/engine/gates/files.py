@@ -19,7 +19,7 @@ NO_CHECKSUM = "DIRECTORY_OR_OTHER"
 @dataclass(frozen=True, slots=True)
 class Files:
     """Entries by path (a repeated path: the last entry, at the first one's place, as a JSON
-    object read by Anchore would keep it), and content-search hits in analysis order."""
+    object read by Anchore would keep it), and content-search hits file by file."""
 
     by_path: dict[str, FileEntry]
     content: tuple[ContentMatch, ...]
@@ -27,13 +27,11 @@ class Files:
 
 def prepare(scope: Scope) -> Files:
     by_path = {entry.path: entry for entry in scope.image.files or ()}
-    seen: set[tuple[str, str]] = set()
-    content = []
+    # Anchore keys hits by file, then by regex: grouped by file, a repeated pair once.
+    hits: dict[str, dict[str, ContentMatch]] = {}
     for match in scope.image.content_matches:
-        if (match.path, match.regex) not in seen:  # Anchore keys hits by file, then regex
-            seen.add((match.path, match.regex))
-            content.append(match)
-    return Files(by_path, tuple(content))
+        hits.setdefault(match.path, {}).setdefault(match.regex, match)
+    return Files(by_path, tuple(m for regexes in hits.values() for m in regexes.values()))
 
 
 gate = Gate(
