@@ -53,11 +53,12 @@ def _base64_spellings(text: str) -> set[str]:
 def _selected(match: ContentMatch, wanted: str | None) -> bool:
     if not wanted:
         return True
+    # The regex text, its base64, or (for "NAME=pattern") the name or the pattern alone.
+    spellings = {match.regex, *_base64_spellings(match.regex)}
     name, sep, pattern = match.regex.partition("=")
-    if not sep:
-        name, pattern = "", match.regex
-    return (wanted == pattern or wanted == match.regex or (bool(name) and wanted == name)
-            or wanted in _base64_spellings(match.regex))
+    if sep:
+        spellings |= {name, pattern}
+    return wanted in spellings
 
 
 @gate.trigger(
