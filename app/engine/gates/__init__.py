@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from app.engine.gate import Gate
-from app.engine.gates import always, dockerfile
+from app.engine.gates import (
+    always,
+    dockerfile,
+    files,
+    licenses,
+    malware,
+    metadata,
+    passwd_file,
+    retrieved_files,
+    secret_scans,
+)
 
 ACTIVE: tuple[Gate, ...] = (
     always.gate,
     dockerfile.gate,
+    files.gate,
+    passwd_file.gate,
+    secret_scans.gate,
+    licenses.gate,
+    metadata.gate,
+    retrieved_files.gate,
+    malware.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
