@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from app.engine.gate import Gate
-from app.engine.gates import always, dockerfile
+from app.engine.gates import always, dockerfile, vulnerabilities
 
 ACTIVE: tuple[Gate, ...] = (
     always.gate,
     dockerfile.gate,
+    vulnerabilities.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
