@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from app.engine.gate import Gate
-from app.engine.gates import always, dockerfile, vulnerabilities
+from app.engine.gates import always, dockerfile, packages, vulnerabilities
 
 ACTIVE: tuple[Gate, ...] = (
     always.gate,
     dockerfile.gate,
     vulnerabilities.gate,
+    packages.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
