@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from app.engine.gate import Gate
-from app.engine.gates import always, dockerfile, packages, vulnerabilities
+from app.engine.gates import always, dockerfile, npms, packages, ruby_gems, vulnerabilities
 
 ACTIVE: tuple[Gate, ...] = (
     always.gate,
     dockerfile.gate,
     vulnerabilities.gate,
     packages.gate,
+    npms.gate,
+    ruby_gems.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
