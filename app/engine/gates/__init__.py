@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from app.engine.gate import Gate
-from app.engine.gates import always, dockerfile, npms, packages, ruby_gems, vulnerabilities
+from app.engine.gates import (
+    always,
+    ancestry,
+    distro,
+    dockerfile,
+    npms,
+    packages,
+    ruby_gems,
+    tag_drift,
+    vulnerabilities,
+)
 
 ACTIVE: tuple[Gate, ...] = (
     always.gate,
@@ -12,6 +22,9 @@ ACTIVE: tuple[Gate, ...] = (
     packages.gate,
     npms.gate,
     ruby_gems.gate,
+    distro.gate,
+    ancestry.gate,
+    tag_drift.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
