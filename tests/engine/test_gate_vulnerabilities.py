@@ -286,8 +286,11 @@ def test_vulnerability_data_unavailable(groups, distro, fires):
     assert messages(findings) == expected
 
 
-def test_vulnerability_data_unavailable_without_distro():
-    assert messages(fire("vulnerabilities", "vulnerability_data_unavailable", Facts(image()))) == [
+@pytest.mark.parametrize("distro", [None, Distro("debian", "")])
+def test_vulnerability_data_unavailable_without_distro(distro):
+    findings = fire("vulnerabilities", "vulnerability_data_unavailable",
+                    Facts(image(distro=distro)))
+    assert messages(findings) == [
         "Distro-specific feed data not found for distro namespace: None. Cannot perform CVE scan "
         "OS/distro packages"]
 

@@ -295,7 +295,9 @@ def vulnerability_data_unavailable(view: Vulnerabilities, args: Args) -> Iterato
     groups = view.scope.facts.feeds.groups
     if distro is not None and any(ns in groups for ns in distro.like_namespaces):
         return
-    namespace = distro.namespace if distro is not None else None
+    # Anchore prints its image's distro_namespace: None unless both name and version are set.
+    namespace = distro.namespace if distro is not None and distro.name and distro.version \
+        else None
     yield Firing(f"Distro-specific feed data not found for distro namespace: {namespace}. "
                  "Cannot perform CVE scan OS/distro packages")
 
