@@ -325,3 +325,10 @@ def test_blacklist_lists_every_found_id_once_per_mention():
                     vulnerability_ids="CVE-2018-25013,CVE-2020-15719,CVE-2020-13529")
     assert messages(findings) == [
         "Blacklisted vulnerabilities detected: ['CVE-2018-25013', 'CVE-2020-13529']"]
+
+
+def test_stale_feed_data_reports_an_unreadable_sync_time():
+    feeds = FeedState(groups={"debian:10": FeedGroup("debian:10", last_sync="yesterday")})
+    [message] = messages(fire("vulnerabilities", "stale_feed_data",
+                              Facts(DEBIAN_10, feeds=feeds), max_days_since_sync="2"))
+    assert message.startswith("Cannot perform data feed up-to-date check - message from server: ")
