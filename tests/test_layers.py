@@ -21,6 +21,7 @@ ALLOWED = {
     "api": {"errors", "settings", "services", "catalog", "report"},
     "cli": {"errors", "settings", "services", "report"},
     "__init__": set(),
+    "data": set(),
     "__main__": {"cli"},
 }
 # Layers that must run on the standard library alone.

@@ -105,19 +105,19 @@ class _Run:
                       if i in self.policy.allowlists]
         actions = []
         for gate, rules in self.policy.rule_sets[rs_id].groups:
-            if gate.needs_filesystem and not self.scope.image.has_filesystem:
-                for rule in rules:
+            for rule in rules:
+                if ((gate.needs_filesystem or rule.trigger.needs_filesystem)
+                        and not self.scope.image.has_filesystem):
                     self.problems.append(Problem(
                         "warn", "ImageDataUnavailable",
                         f"{rule.rule.location}: rule {rule.rule.id} ({gate.name}/"
                         f"{rule.trigger_name}) was not evaluated: the image was analyzed from "
                         f"an SBOM, which has no file data"))
-                continue
-            try:
-                view = self.prepared[gate.name]
-            except KeyError:
-                view = self.prepared[gate.name] = gate.prepare(self.scope)
-            for rule in rules:
+                    continue
+                try:
+                    view = self.prepared[gate.name]
+                except KeyError:
+                    view = self.prepared[gate.name] = gate.prepare(self.scope)
                 actions.append(self.rule(rule, rs_id, view, allowlists))
         return worst(actions)
 

@@ -4,7 +4,7 @@ the feeds and the image's relatives. Plain frozen data; the engine never fetches
 from __future__ import annotations
 
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -223,3 +223,7 @@ class Facts:
     base: Ancestor | None = None  # the chosen base image, if any
     # Packages of the image the evaluated tag pointed at before this one (tag_drift).
     previous_tag_packages: tuple[Package, ...] | None = None
+    # Ecosystem-aware version comparison: (package type, a, b) -> negative, 0 or positive.
+    # Supplied by the service layer; None means the engine's generic comparator
+    # (app.engine.versions.compare_versions).
+    compare_versions: Callable[[str, str, str], int] | None = None

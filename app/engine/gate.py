@@ -68,6 +68,8 @@ class Trigger:
     aliases: tuple[str, ...] = ()  # Enterprise spellings (denylist_*) of the same trigger
     check: CrossCheck | None = None
     state: str = "active"
+    # A trigger that reads the filesystem cannot judge an SBOM-only image (see Gate).
+    needs_filesystem: bool = False
 
     def param(self, name: str) -> Param | None:
         for param in self.params:
@@ -112,11 +114,13 @@ class Gate:
         *,
         aliases: Iterable[str] = (),
         check: CrossCheck | None = None,
+        needs_filesystem: bool = False,
     ) -> Callable[[TriggerFn], TriggerFn]:
         """Declare a trigger: `@gate.trigger("name", "what it does", [params...])`."""
 
         def register(fn: TriggerFn) -> TriggerFn:
-            spec = Trigger(name, description, tuple(params), fn, tuple(aliases), check)
+            spec = Trigger(name, description, tuple(params), fn, tuple(aliases), check,
+                           needs_filesystem=needs_filesystem)
             self.triggers[name] = spec
             for alias in spec.aliases:
                 self._aliases[alias] = name

@@ -5,26 +5,41 @@ from __future__ import annotations
 from app.engine.gate import Gate
 from app.engine.gates import (
     always,
+    ancestry,
+    distro,
     dockerfile,
     files,
     licenses,
     malware,
     metadata,
+    npms,
+    packages,
     passwd_file,
     retrieved_files,
+    ruby_gems,
     secret_scans,
+    tag_drift,
+    vulnerabilities,
 )
 
+# In the order describe_gates() lists them: Anchore's engine gates, then Enterprise's.
 ACTIVE: tuple[Gate, ...] = (
-    always.gate,
+    vulnerabilities.gate,
+    packages.gate,
     dockerfile.gate,
     files.gate,
     passwd_file.gate,
     secret_scans.gate,
     licenses.gate,
     metadata.gate,
+    npms.gate,
+    ruby_gems.gate,
+    always.gate,
     retrieved_files.gate,
     malware.gate,
+    distro.gate,
+    ancestry.gate,
+    tag_drift.gate,
 )
 
 # Anchore's retired gates, and the gate that replaced each (None: no successor).
