@@ -35,7 +35,7 @@ def purl(type_: str, name: str, version: str, *, namespace: str | None = None,
     text = "pkg:" + type_ + "/"
     if namespace:
         text += "/".join(quote(part, safe="") for part in namespace.split("/")) + "/"
-    text += quote(name, safe="") + "@" + quote(version, safe="+")
+    text += quote(name, safe="") + "@" + quote(version, safe="")
     quals = {k: v for k, v in (qualifiers or {}).items() if v}
     if quals:
         text += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in sorted(quals.items()))

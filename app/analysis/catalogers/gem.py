@@ -14,13 +14,13 @@ from app.analysis.model import PackageRecord
 
 GEMSPEC = re.compile(r".*/specifications/(?:default/)?[^/]+\.gemspec")
 _STR = r"""(?:"([^"]*)"|'([^']*)'|%q\{([^}]*)\}|%q\(([^)]*)\))"""
-_FIELD = r"^\s*\w+\.{}\s*=\s*" + _STR
+_FIELD = r"^\s*\w+\.{name}\s*=\s*"
 _LIST = re.compile(r"^\s*\w+\.licenses\s*=\s*\[([^\]]*)\]", re.M)
 _LIST_ITEM = re.compile(_STR)
 
 
 def _field(text: str, name: str) -> str | None:
-    m = re.search(_FIELD.format(name), text, re.M)
+    m = re.search(_FIELD.replace("{name}", re.escape(name)) + _STR, text, re.M)
     if not m:
         return None
     return next(g for g in m.groups() if g is not None)
