@@ -9,7 +9,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from app.analysis import ImageAnalysis, PackageFileRecord, analyze
+from app.analysis import AnalysisLimits, ImageAnalysis, PackageFileRecord, analyze
 from app.analysis.catalogers.go import MAGIC
 from tests.analysis.builders import WH, D, F, S, docker_archive, oci_layout
 
@@ -204,6 +204,15 @@ def test_java_archives_nested(tmp_path: Path) -> None:
          ("Apache-2.0",)),
         ("shop", "2.0", "/opt/shop.war", "pkg:maven/shop/shop@2.0", l1, ()),
     ]
+
+
+def test_java_archive_over_the_capture_limit_is_reported(tmp_path: Path) -> None:
+    big = _zip({"META-INF/MANIFEST.MF": b"Implementation-Version: 1\n", "pad": os.urandom(4000)})
+    built = docker_archive(str(tmp_path / "java.tar"), [[F("opt/big-1.0.jar", big)]])
+    result = analyze(built.path, limits=AnalysisLimits(max_capture_size=1000))
+    assert [p for p in result.packages if p.type == "java"] == []
+    assert result.warnings == (f"/opt/big-1.0.jar: {len(big)} bytes, larger than the capture "
+                               "limit; its java packages were not cataloged",)
 
 
 def _uvarint(n: int) -> bytes:

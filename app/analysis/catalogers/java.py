@@ -117,6 +117,10 @@ class JavaCataloger:
         return ()
 
     def catalog(self, ctx: CatalogContext) -> Iterable[PackageRecord]:
+        for path, rec in ctx.fs.files.items():
+            if rec.type == "file" and ARCHIVE.fullmatch(path) and ctx.fs.get(path) is None:
+                ctx.fs.warnings.append(f"{path}: {rec.size} bytes, larger than the capture "
+                                       "limit; its java packages were not cataloged")
         for _path, captured in ctx.fs.matching(ARCHIVE):
             for p in captured.value or ():
                 group = p["group"] or p["name"]
