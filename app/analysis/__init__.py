@@ -1,0 +1,30 @@
+"""Image analysis: read a docker-archive or oci-archive tarball, an OCI layout directory or a
+root filesystem directory into `ImageAnalysis` facts — layers, config, distro, files,
+packages, retrieved files, secrets and a (guessed) Dockerfile."""
+
+from __future__ import annotations
+
+from app.analysis.analyzer import analyze
+from app.analysis.errors import AnalysisError, AnalysisLimits
+from app.analysis.model import (
+    DistroRecord,
+    FileRecord,
+    ImageAnalysis,
+    PackageFileRecord,
+    PackageRecord,
+    SecretMatch,
+)
+from app.analysis.secrets import DEFAULT_SECRET_REGEXES
+
+__all__ = [
+    "DEFAULT_SECRET_REGEXES",
+    "AnalysisError",
+    "AnalysisLimits",
+    "DistroRecord",
+    "FileRecord",
+    "ImageAnalysis",
+    "PackageFileRecord",
+    "PackageRecord",
+    "SecretMatch",
+    "analyze",
+]
