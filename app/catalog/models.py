@@ -109,9 +109,10 @@ class Policy(SQLModel, table=True):
 
 
 class Evaluation(SQLModel, table=True):
-    __table_args__ = (Index("ix_evaluation_subject", "image_pk", "tag", "policy_pk",
-                            "evaluated_at"),)
-    id: str = Field(primary_key=True, max_length=32)
+    __table_args__ = (Index("ix_evaluation_subject", "image_pk", "tag", "policy_pk", "pk"),)
+    # `pk` orders evaluations as they were stored; `id` is the public, unguessable name.
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True, max_length=32)
     account_id: int = _owner("account")
     image_pk: int = _owner("image", index=False)
     tag: str = Field(max_length=512)
@@ -133,10 +134,10 @@ class Evaluation(SQLModel, table=True):
 
 
 class Finding(SQLModel, table=True):
-    __table_args__ = (Index("ix_finding_evaluation_seq", "evaluation_id", "seq"),)
+    __table_args__ = (Index("ix_finding_evaluation_seq", "evaluation_pk", "seq"),)
     id: int | None = Field(default=None, primary_key=True)
-    evaluation_id: str = Field(sa_column=Column(
-        ForeignKey("evaluation.id", ondelete="CASCADE"), nullable=False))
+    evaluation_pk: int = Field(sa_column=Column(
+        ForeignKey("evaluation.pk", ondelete="CASCADE"), nullable=False))
     seq: int
     trigger_id: str
     gate: str = Field(max_length=64)

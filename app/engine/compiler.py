@@ -66,8 +66,11 @@ class CompiledAllowlist:
     by_prefix: dict[tuple[str, str], list[CompiledItem]] = field(default_factory=dict)
     prefix_lengths: dict[str, list[int]] = field(default_factory=dict)
     scan: dict[str, list[CompiledItem]] = field(default_factory=dict)  # regexes, '*foo'
+    expiring: list[CompiledItem] = field(default_factory=list)
 
     def add(self, item: CompiledItem) -> None:
+        if item.expires_at is not None:
+            self.expiring.append(item)
         pattern = item.item.trigger_id
         prefix = literal_prefix(pattern)
         if pattern == prefix:

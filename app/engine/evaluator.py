@@ -89,6 +89,23 @@ def evaluate(policy: CompiledPolicy, facts: Facts, *, tag: str, now: datetime) -
     )
 
 
+def allowlist_expiry_state(policy: CompiledPolicy, image: ImageFacts, *, tag: str,
+                           now: datetime) -> tuple[tuple[str, int, bool], ...]:
+    """Whether each expiring item of the allowlists the tag's mapping uses has expired at
+    `now`: (allowlist id, item index, expired). A stored evaluation stays valid while this
+    is unchanged (items without expiry never change it)."""
+    mapping: CompiledMapping | None = _first(policy.mappings, parse_tag(tag), image)
+    if mapping is None:
+        return ()
+    state = []
+    for allowlist_id in mapping.allowlist_ids:
+        allowlist = policy.allowlists.get(allowlist_id)
+        for item in allowlist.expiring if allowlist else ():
+            assert item.expires_at is not None
+            state.append((allowlist_id, item.index, now >= item.expires_at))
+    return tuple(state)
+
+
 class _Run:
     """The state of one evaluation: prepared gate views, findings and problems so far."""
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 13:17:53.965316
+Create Date: 2026-12-04 13:27:07.555494
 """
 
 import sqlalchemy as sa
@@ -94,6 +94,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_api_key_user_id'), ['user_id'], unique=False)
 
     op.create_table('evaluation',
+    sa.Column('pk', sa.Integer(), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('image_pk', sa.Integer(), nullable=False),
@@ -116,12 +117,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['image_pk'], ['image.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['policy_pk'], ['policy.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('pk'),
+    sa.UniqueConstraint('id')
     )
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluation_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evaluation_policy_pk'), ['policy_pk'], unique=False)
-        batch_op.create_index('ix_evaluation_subject', ['image_pk', 'tag', 'policy_pk', 'evaluated_at'], unique=False)
+        batch_op.create_index('ix_evaluation_subject', ['image_pk', 'tag', 'policy_pk', 'pk'], unique=False)
 
     op.create_table('tag',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -142,7 +144,7 @@ def upgrade() -> None:
 
     op.create_table('finding',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('evaluation_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('evaluation_pk', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('trigger_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('gate', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -157,11 +159,11 @@ def upgrade() -> None:
     sa.Column('allowlist_name', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('allowlist_rule_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('inherited_from_base', sa.Boolean(), nullable=True),
-    sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['evaluation_pk'], ['evaluation.pk'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('finding', schema=None) as batch_op:
-        batch_op.create_index('ix_finding_evaluation_seq', ['evaluation_id', 'seq'], unique=False)
+        batch_op.create_index('ix_finding_evaluation_seq', ['evaluation_pk', 'seq'], unique=False)
 
     op.create_table('tag_history',
     sa.Column('id', sa.Integer(), nullable=False),

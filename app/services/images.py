@@ -1,0 +1,164 @@
+"""Image use cases: add an analyzed image under its tags, resolve references, list, delete,
+and find ancestors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.analysis import AnalysisLimits, ImageAnalysis, analyze
+from app.catalog import images as q
+from app.catalog.db import Database
+from app.catalog.models import Image, Tag
+from app.engine import normalize_tag, parse_tag
+from app.errors import InvalidInputError, NotFoundError
+from app.services.accounts import Scope
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    image: Image
+    tags: tuple[str, ...]
+
+
+def analysis_hash(analysis: ImageAnalysis) -> str:
+    text = json.dumps(analysis.to_dict(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _row(scope: Scope, analysis: ImageAnalysis, now: datetime) -> Image:
+    distro = analysis.distro
+    return Image(
+        account_id=scope.account_id, digest=analysis.digest, image_id=analysis.image_id,
+        layers=list(analysis.layers), layer_count=len(analysis.layers),
+        distro=distro.id if distro else None, distro_version=distro.version_id if distro else None,
+        architecture=analysis.architecture, os=analysis.os, size=analysis.size,
+        created=analysis.created, analyzed_at=now, source=analysis.source_kind or "unknown",
+        analysis=analysis.to_dict(), analysis_hash=analysis_hash(analysis))
+
+
+def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
+              tags: list[str] | None = None) -> ImageRecord:
+    """Store an analyzed image and point its tags at it. Adding the same image again changes
+    nothing but its tags; a tag that pointed at another image moves, and the move is kept
+    in the tag's history."""
+    scope.require_write()
+    wanted = [normalize_tag(t) for t in (tags or list(analysis.repo_tags))]
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        image = q.get_image(session, account_id=scope.account_id, digest=analysis.digest)
+        fresh = _row(scope, analysis, now)
+        if image is None:
+            image = q.save_image(session, image=fresh)
+        elif image.analysis_hash != fresh.analysis_hash:
+            # Same image, new facts (e.g. an actual Dockerfile supplied): re-evaluations follow
+            # from the changed analysis hash.
+            for name in ("analysis", "analysis_hash", "analyzed_at", "source", "distro",
+                         "distro_version"):
+                setattr(image, name, getattr(fresh, name))
+            q.save_image(session, image=image)
+        assert image.id is not None
+        for full in wanted:
+            ref = parse_tag(full)
+            if ref.tag is None:
+                raise InvalidInputError(f"'{full}' is a digest reference, not a tag")
+            q.point_tag(session, account_id=scope.account_id, full_tag=full,
+                        registry=ref.registry, repository=ref.repository, tag=ref.tag,
+                        image_pk=image.id, now=now)
+        return ImageRecord(image, _tags(session, image))
+
+
+def analyze_source(source: str | Path, *, dockerfile: str | None = None,
+                   platform: str | None = None,
+                   limits: AnalysisLimits | None = None) -> ImageAnalysis:
+    """Analyze an image source (no catalog involved: nothing is stored on failure)."""
+    analysis = analyze(source, platform=platform, limits=limits or AnalysisLimits())
+    if dockerfile is not None:
+        from dataclasses import replace
+        analysis = replace(analysis, dockerfile=dockerfile, dockerfile_mode="Actual")
+    return analysis
+
+
+def _tags(session: Session, image: Image) -> tuple[str, ...]:
+    assert image.id is not None
+    return tuple(t.full_tag for t in q.tags_of_images(session, image_pks=[image.id]))
+
+
+def resolve_image(session: Session, scope: Scope, ref: str) -> tuple[Image, str | None]:
+    """An image by digest (`sha256:...`), image id (or a unique prefix of 12+ characters),
+    or tag; with the tag when the reference was one."""
+    ref = ref.strip()
+    if ref.startswith("sha256:") and "/" not in ref:
+        image = q.get_image(session, account_id=scope.account_id, digest=ref)
+        if image is None:
+            raise NotFoundError(f"image {ref} not found")
+        return image, None
+    if len(ref) >= 12 and all(c in "0123456789abcdef" for c in ref):
+        found = q.find_images_by_id(session, account_id=scope.account_id, image_id=ref)
+        if len(found) == 1:
+            return found[0], None
+        if len(found) > 1:
+            raise InvalidInputError(f"image id prefix {ref} matches {len(found)} images")
+    full = normalize_tag(ref)
+    tag = q.get_tag(session, account_id=scope.account_id, full_tag=full)
+    if tag is None:
+        raise NotFoundError(f"image {full} not found")
+    image = q.get_image_by_pk(session, pk=tag.image_pk)
+    assert image is not None
+    return image, full
+
+
+def get_image(db: Database, scope: Scope, ref: str) -> ImageRecord:
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        return ImageRecord(image, _tags(session, image))
+
+
+def list_images(db: Database, scope: Scope, *, offset: int = 0,
+                limit: int | None = None) -> list[ImageRecord]:
+    with db.read() as session:
+        images = q.list_images(session, account_id=scope.account_id, offset=offset, limit=limit)
+        tags: dict[int, list[str]] = {}
+        for tag in q.tags_of_images(session, image_pks=[i.id for i in images if i.id]):
+            tags.setdefault(tag.image_pk, []).append(tag.full_tag)
+        return [ImageRecord(i, tuple(tags.get(i.id or 0, ()))) for i in images]
+
+
+def delete_image(db: Database, scope: Scope, ref: str) -> None:
+    """Delete an image with its tags and evaluations."""
+    scope.require_write()
+    with db.transaction() as session:
+        image, _ = resolve_image(session, scope, ref)
+        q.delete_image(session, image=image)
+
+
+def ancestors_of(session: Session, image: Image) -> list[Image]:
+    """Analyzed images of the same account whose layers are a proper prefix of this image's,
+    nearest last (Anchore's order)."""
+    if not image.layers:
+        return []
+    layers = image.layers
+    found = [other for other in q.images_with_layer_prefix(
+        session, account_id=image.account_id, first_layer=layers[0])
+        if len(other.layers) < len(layers) and layers[:len(other.layers)] == other.layers]
+    return sorted(found, key=lambda other: len(other.layers))
+
+
+def ancestors(db: Database, scope: Scope, ref: str) -> list[ImageRecord]:
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        return [ImageRecord(a, _tags(session, a)) for a in ancestors_of(session, image)]
+
+
+def tag_record(db: Database, scope: Scope, full_tag: str) -> tuple[Tag, list[Image]]:
+    """A tag and every image it pointed at, oldest first."""
+    with db.read() as session:
+        tag = q.get_tag(session, account_id=scope.account_id, full_tag=normalize_tag(full_tag))
+        if tag is None or tag.id is None:
+            raise NotFoundError(f"tag {full_tag} not found")
+        return tag, [image for _, image in q.tag_history(session, tag_pk=tag.id)]
