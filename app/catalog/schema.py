@@ -19,14 +19,14 @@ class SchemaOutOfDateError(ImagegateError):
     pass
 
 
-def _config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
@@ -38,7 +38,7 @@ def current_revision(db: Database) -> str | None:
 
 def migrate(db: Database, revision: str = "head") -> None:
     """Upgrade the database to `revision` (default: the newest)."""
-    config = _config()
+    config = alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -125,7 +125,7 @@ def test_a_base_must_be_an_ancestor(env):
 
 
 def test_each_key_part_changed_alone_reevaluates_and_nothing_else_does(env, tmp_path):
-    db, scope, added = env
+    db, scope, _added = env
     tag = "example/app:1.0"
 
     def evaluation_id(**kw):
@@ -226,7 +226,7 @@ def test_tags_move_and_keep_their_history(env, tmp_path):
     newer = docker_archive(str(tmp_path / "v2.tar"), [BASE, CHILD, [F("app/v2", "2")]],
                            tags=("example/app:1.0",))
     moved = images.add_image(db, scope, images.analyze_source(newer.path))
-    tag, history = images.tag_record(db, scope, "example/app:1.0")
+    _tag, history = images.tag_record(db, scope, "example/app:1.0")
     assert [i.digest for i in history] == [added["child"].digest, moved.image.digest]
     assert images.get_image(db, scope, "example/app:1.0").image.digest == moved.image.digest
     again = images.add_image(db, scope, images.analyze_source(newer.path))
