@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ImagegateError(Exception):
     """Base of every expected error; its message is safe to show a user."""
@@ -18,6 +20,6 @@ class InvalidInputError(ImagegateError):
 class PolicyInvalidError(InvalidInputError):
     """A policy document has problems; `problems` lists every one of them."""
 
-    def __init__(self, message: str, problems: list[object]) -> None:
+    def __init__(self, message: str, problems: list[Any]) -> None:
         super().__init__(message)
         self.problems = problems

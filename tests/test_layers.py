@@ -32,10 +32,22 @@ def layer_of(path: Path) -> str:
     return path.relative_to(APP).parts[0].removesuffix(".py")
 
 
+def _type_checking_blocks(tree: ast.AST) -> set[int]:
+    """ids of nodes under `if TYPE_CHECKING:`: type-only imports do not run."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            skipped.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return skipped
+
+
 def imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), str(path))
+    skipped = _type_checking_blocks(tree)
     names = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

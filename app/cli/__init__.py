@@ -11,13 +11,14 @@ EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     from app import __version__
-    from app.cli import policy
+    from app.cli import admin, policy
 
     parser = argparse.ArgumentParser(
         prog="imagegate",
         description="A policy gate for container images that speaks Anchore's policy language.")
     parser.add_argument("--version", action="version", version=f"imagegate {__version__}")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+    admin.register(groups)
     policy.register(groups)
     return parser
 
