@@ -1,5 +1,7 @@
 """Migrations upgrade a database in place, and an old schema is refused with what to run."""
 
+import os
+
 import pytest
 from alembic.script import ScriptDirectory
 from sqlmodel import select
@@ -22,7 +24,7 @@ def empty_db(request, tmp_path):
     if request.param == "sqlite":
         db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     else:
-        db = Database(postgres_database("imagegate_migration_test"))
+        db = Database(postgres_database(f"imagegate_migration_{os.getpid()}"))
     yield db
     db.dispose()
 
