@@ -230,3 +230,13 @@ def test_analysis_round_trips_through_json(tmp_path: Path) -> None:
     result = analyze(built.path)
     again = ImageAnalysis.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again == result
+
+
+def test_multi_platform_index_defaults_to_the_host(tmp_path: Path) -> None:
+    from app.analysis.sources.oci import parse_platform
+
+    host_arch = parse_platform(None)[1]
+    root = _multi(tmp_path)
+    if host_arch not in ("amd64", "arm64"):
+        pytest.skip(f"no test manifest for host architecture {host_arch}")
+    assert analyze(root).architecture == host_arch
