@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sqlite3
 import struct
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from app.analysis import AnalysisLimits, ImageAnalysis, PackageFileRecord, analyze
 from app.analysis.catalogers.go import MAGIC
@@ -253,8 +256,23 @@ def test_go_buildinfo(tmp_path: Path) -> None:
         ("github.com/pkg/errors", "v0.9.1", "/usr/local/bin/app",
          "pkg:golang/github.com/pkg/errors@v0.9.1"),
         ("golang.org/x/net", "v0.2.0", "/usr/local/bin/app", "pkg:golang/golang.org/x/net@v0.2.0"),
+        ("stdlib", "go1.22", "/usr/local/bin/app", "pkg:golang/stdlib@1.22"),
     ]
     assert any("/usr/local/bin/old" in w and "pre-1.18" in w for w in result.warnings)
+
+
+def test_go_buildinfo_of_a_real_binary(tmp_path: Path) -> None:
+    """A Go binary from Debian (GOPATH build: no module lines, just the toolchain)."""
+    real = next((p for p in ("/usr/bin/umoci", "/usr/bin/skopeo") if os.path.isfile(p)), None)
+    if real is None:
+        pytest.skip("no Go binary from Debian installed")
+    root = tmp_path / "rootfs" / "usr" / "bin"
+    root.mkdir(parents=True)
+    shutil.copy(real, root / "tool")
+    result = analyze(tmp_path / "rootfs")
+    stdlib = [p for p in result.packages if p.type == "go" and p.name == "stdlib"]
+    assert len(stdlib) == 1 and stdlib[0].version.startswith("go1.")
+    assert stdlib[0].location == "/usr/bin/tool" and result.warnings == ()
 
 
 # -- rpm: an rpmdb.sqlite built here, headers encoded as rpm writes them ---------------------
