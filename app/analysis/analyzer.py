@@ -16,7 +16,13 @@ from app.analysis.distro import OS_RELEASE, distro_from_os_release
 from app.analysis.errors import AnalysisError, AnalysisLimits
 from app.analysis.filesystem import Capture, SnifferFactory
 from app.analysis.model import DistroRecord, ImageAnalysis, PackageRecord
-from app.analysis.secrets import DEFAULT_SECRET_REGEXES, LineScanner, compile_regexes, matches
+from app.analysis.secrets import (
+    DEFAULT_SECRET_REGEXES,
+    LineScanner,
+    compile_regexes,
+    matches,
+    with_symlinks,
+)
 from app.analysis.sources import detect, open_image, rootfs
 from app.analysis.sources.base import ByteBudget, ImageSource, open_layer
 from app.analysis.squash import Squasher
@@ -73,6 +79,7 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
         finally:
             source.store.close()
     fs, scanned = squasher.result()
+    scanned = with_symlinks(scanned, fs)
 
     distro: DistroRecord | None = None
     for candidate in OS_RELEASE:
@@ -86,9 +93,9 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
         packages.extend(c.catalog(ctx))
     packages.sort(key=lambda p: (p.type, p.name, p.version, p.location or ""))
     retrieved = {}
-    for wanted in retrieve_files:
-        data = fs.value(wanted, RETRIEVE_KEY)
-        if isinstance(data, bytes):
+    for wanted in retrieve_files:  # regular files only, as Anchore's retrieve_files
+        captured = fs.captured.get(RETRIEVE_KEY, {}).get(wanted)
+        if captured is not None and isinstance(data := captured.value, bytes):
             retrieved[wanted] = data.decode("utf-8", "replace")
 
     files = tuple(fs.files.values())
