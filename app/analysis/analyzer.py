@@ -38,13 +38,15 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
             secret_regexes: Sequence[str] = DEFAULT_SECRET_REGEXES,
             extra_secret_regexes: Sequence[str] = (), content_regexes: Sequence[str] = (),
             retrieve_files: Sequence[str] = DEFAULT_RETRIEVE_FILES,
-            catalogers: Sequence[Cataloger] | None = None) -> ImageAnalysis:
+            catalogers: Sequence[Cataloger] | None = None,
+            anchore_guessed_dockerfile: bool = False) -> ImageAnalysis:
     """Analyze a docker-archive or oci-archive tarball, an OCI layout directory or a root
     filesystem directory.
 
     `platform` ("linux/arm64", "arm64/v8"…) picks from a multi-platform index (default: the
     host's). `dockerfile` is the actual Dockerfile's text (mode "Actual"); without it one is
-    guessed from the history. Secrets are searched with `secret_regexes` (Anchore's defaults)
+    guessed from the history (`anchore_guessed_dockerfile`: in anchore-engine's exact form,
+    see `app.analysis.dockerfile`). Secrets are searched with `secret_regexes` (Anchore's defaults)
     plus `extra_secret_regexes`, file contents with `content_regexes` ("NAME=pattern" or
     "pattern"). Raises `AnalysisError` naming the offending file or member."""
     path = os.fspath(source_path)
@@ -111,7 +113,7 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
                              dockerfile=dockerfile or "",
                              dockerfile_mode="Actual" if dockerfile is not None else None,
                              **common)
-    return _from_config(source, dockerfile, common)
+    return _from_config(source, dockerfile, common, anchore=anchore_guessed_dockerfile)
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -134,8 +136,8 @@ def _created(value: Any, where: str) -> datetime | None:
         raise AnalysisError(where, f"bad created time {value!r}") from exc
 
 
-def _from_config(source: ImageSource, dockerfile: str | None,
-                 common: dict[str, Any]) -> ImageAnalysis:
+def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, Any], *,
+                 anchore: bool) -> ImageAnalysis:
     cfg = source.config
     where = f"{source.where} config {source.config_digest}"
     run = cfg.get("config") or {}
@@ -153,7 +155,7 @@ def _from_config(source: ImageSource, dockerfile: str | None,
     if dockerfile is not None:
         contents, mode = dockerfile, "Actual"
     else:
-        contents, mode = dockerfile_module.guess(history), "Guessed"
+        contents, mode = dockerfile_module.guess(history, anchore=anchore), "Guessed"
     return ImageAnalysis(
         digest=source.manifest_digest, image_id=source.config_digest.removeprefix("sha256:"),
         layers=tuple(x.digest for x in source.layers),

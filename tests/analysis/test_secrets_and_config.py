@@ -93,6 +93,15 @@ def test_guessed_dockerfile_from_history(tmp_path: Path) -> None:
     assert instruction("/bin/sh -c ls") == "RUN ls"
 
 
+def test_guessed_dockerfile_in_anchores_form(tmp_path: Path) -> None:
+    history = ["/bin/sh -c #(nop) ADD file:abc in / ", '/bin/sh -c #(nop)  CMD ["bash"]',
+               "/bin/sh -c apt-get update", "ENV A=b", ""]
+    built = docker_archive(str(tmp_path / "img.tar"), [[F("a", "b")]], history=history)
+    result = analyze(built.path, anchore_guessed_dockerfile=True)
+    assert result.dockerfile == ('FROM scratch\nADD file:abc in / \nCMD ["bash"]\n'
+                                 "RUN /bin/sh -c apt-get update\nRUN ENV A=b\n")
+
+
 def test_actual_dockerfile(tmp_path: Path) -> None:
     built = docker_archive(str(tmp_path / "img.tar"), [[F("a", "b")]])
     result = analyze(built.path, dockerfile="FROM scratch\nHEALTHCHECK CMD true\n")
