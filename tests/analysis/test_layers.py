@@ -240,3 +240,50 @@ def test_multi_platform_index_defaults_to_the_host(tmp_path: Path) -> None:
     if host_arch not in ("amd64", "arm64"):
         pytest.skip(f"no test manifest for host architecture {host_arch}")
     assert analyze(root).architecture == host_arch
+
+
+def test_docker_archive_with_symlinked_duplicate_layer(tmp_path: Path) -> None:
+    """`docker save` stores a repeated layer once and links the second name to it."""
+    import tarfile
+
+    from tests.analysis.builders import _add, config_doc, layer_tar, sha
+
+    tar = layer_tar([D("w")])
+    cfg = json.dumps(config_doc([sha(tar), sha(tar)])).encode()
+    path = str(tmp_path / "img.tar")
+    with tarfile.open(path, "w") as tf:
+        _add(tf, "aaa/layer.tar", tar)
+        link = tarfile.TarInfo("bbb/layer.tar")
+        link.type, link.linkname = tarfile.SYMTYPE, "../aaa/layer.tar"
+        tf.addfile(link)
+        _add(tf, sha(cfg)[7:] + ".json", cfg)
+        _add(tf, "manifest.json", json.dumps([{"Config": sha(cfg)[7:] + ".json",
+                                               "Layers": ["aaa/layer.tar", "bbb/layer.tar"]}]
+                                             ).encode())
+    result = analyze(path)
+    assert result.layers == (sha(tar), sha(tar))
+    assert [(f.path, f.layer) for f in result.files] == [("/w", sha(tar))]
+
+
+def test_extracted_docker_archive_directory(tmp_path: Path) -> None:
+    import tarfile
+
+    built = docker_archive(str(tmp_path / "img.tar"), LAYERS)
+    out = tmp_path / "extracted"
+    with tarfile.open(built.path) as tf:
+        tf.extractall(out, filter="data")
+    result = analyze(out)
+    assert result.source_kind == "docker-archive"
+    _check_squash(result, *built.diff_ids)
+
+
+def test_oci_blob_symlink_escaping_the_layout(tmp_path: Path) -> None:
+    built = oci_layout(str(tmp_path / "layout"), LAYERS)
+    blob = tmp_path / "layout" / "blobs" / "sha256" / built.layers[0][7:]
+    outside = tmp_path / "outside"
+    blob.rename(outside)
+    blob.symlink_to(outside)
+    with pytest.raises(AnalysisError) as err:
+        analyze(built.path)
+    assert built.layers[0][7:] in str(err.value)
+    assert "resolves outside the image directory" in str(err.value)
