@@ -259,10 +259,11 @@ def read_blob(store: BlobStore, name: str, limits: AnalysisLimits,
     where = store.describe(name)
     if not store.exists(name):
         raise AnalysisError(where, "missing")
-    if store.size(name) > limits.max_metadata_size:
+    size = store.size(name)
+    if size > limits.max_metadata_size:
         raise AnalysisError(where, f"larger than {limits.max_metadata_size} bytes")
     with store.open(name) as f:
-        data = f.read(limits.max_metadata_size + 1)
+        data = f.read(size)
     if expected is not None:
         actual = "sha256:" + hashlib.sha256(data).hexdigest()
         if actual != expected:
