@@ -362,3 +362,29 @@ def test_deleted_database_catalogs_nothing(tmp_path: Path) -> None:
     result = analyze(docker_archive(str(tmp_path / "gone.tar"), layers).path)
     assert result.packages == ()
     assert not os.path.exists(tmp_path / "lib")  # nothing was ever extracted
+
+
+class _Exploding:
+    name = "exploding"
+
+    def captures(self, limits):  # type: ignore[no-untyped-def]
+        import re
+
+        from app.analysis.filesystem import Capture
+
+        def boom(path: str, data: bytes) -> None:
+            raise ValueError("cannot parse")
+        return [Capture(re.compile(r"/etc/thing"), boom)]
+
+    def sniffers(self):  # type: ignore[no-untyped-def]
+        return ()
+
+    def catalog(self, ctx):  # type: ignore[no-untyped-def]
+        return ()
+
+
+def test_a_cataloger_failing_on_one_file_is_a_warning(tmp_path: Path) -> None:
+    built = docker_archive(str(tmp_path / "img.tar"), [[F("etc/thing", "x")]])
+    result = analyze(built.path, catalogers=[_Exploding()])
+    assert result.warnings == (
+        "/etc/thing: the exploding cataloger could not read it: ValueError('cannot parse')",)
