@@ -118,11 +118,13 @@ def test_apk_installed(tmp_path: Path) -> None:
     assert (pkgs["musl"].layer, pkgs["curl"].layer) == (built.layers[0], built.layers[1])
     musl = pkgs["musl"]
     assert (musl.version, musl.release, musl.licenses, musl.source) == (
-        "1.2.4-r2", "2", ("MIT",), "musl")
+        "1.2.4-r2", "r2", ("MIT",), "musl")
     assert musl.files == (PackageFileRecord(
         path="/lib/ld-musl-x86_64.so.1", digest="000102030405060708090a0b0c0d0e0f10111213",
         digest_algorithm="sha1", mode=0o755),)
     assert pkgs["busybox"].files[0].mode == 0o4755
+    # the release is the version's "-suffix", as the engine's short_version expects
+    assert all(p.version.endswith("-" + (p.release or "")) for p in pkgs.values())
     assert pkgs["curl"].purl == "pkg:apk/alpine/curl@8.5.0-r0?arch=x86_64&distro=alpine-3.19.1"
 
 
@@ -338,7 +340,7 @@ def test_rpm_sqlite(tmp_path: Path) -> None:
     assert (bash_pkg.version, bash_pkg.release, bash_pkg.source, bash_pkg.licenses) == (
         "5.1.8-6.el9", "6.el9", "bash", ("GPLv3+",))
     assert (bash_pkg.layer, ssl.layer) == tuple(built.layers)
-    assert ssl.version == "1:3.0.7-25.el9"
+    assert ssl.version == "1:3.0.7-25.el9" and ssl.release == "25.el9"
     assert ssl.purl == "pkg:rpm/rocky/openssl@3.0.7-25.el9?arch=x86_64&distro=rocky-9.3&epoch=1"
     assert bash_pkg.files == (
         PackageFileRecord(path="/usr/bin/bash", digest="ab" * 32, digest_algorithm="sha256",
