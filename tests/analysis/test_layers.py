@@ -287,3 +287,14 @@ def test_oci_blob_symlink_escaping_the_layout(tmp_path: Path) -> None:
         analyze(built.path)
     assert built.layers[0][7:] in str(err.value)
     assert "resolves outside the image directory" in str(err.value)
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.analysis.__main__ import main
+
+    built = docker_archive(str(tmp_path / "img.tar"), LAYERS)
+    assert main([built.path, "--summary"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["files"], doc["layers"]) == (14, built.diff_ids)
+    assert main([str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
