@@ -298,3 +298,28 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (doc["files"], doc["layers"]) == (14, built.diff_ids)
     assert main([str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["gzip", "none"])
+def test_zero_byte_layer_is_an_empty_layer(tmp_path: Path, how: str) -> None:
+    from tests.analysis.builders import compress, config_doc, sha
+
+    root = tmp_path / "layout"
+    built = oci_layout(str(root), [[F("a", "1")], [F("b", "2")]], how=how)
+    # Replace the second layer by a zero-byte (maybe compressed) stream, keeping digests true.
+    empty = compress(b"", how)
+    manifest_path = root / "blobs" / "sha256" / built.manifest_digest[7:]
+    manifest = json.loads(manifest_path.read_bytes())
+    manifest["layers"][1].update(digest=sha(empty), size=len(empty))
+    (root / "blobs" / "sha256" / sha(empty)[7:]).write_bytes(empty)
+    cfg = config_doc([built.diff_ids[0], sha(b"")])
+    cfg_bytes = json.dumps(cfg).encode()
+    (root / "blobs" / "sha256" / sha(cfg_bytes)[7:]).write_bytes(cfg_bytes)
+    manifest["config"].update(digest=sha(cfg_bytes), size=len(cfg_bytes))
+    data = json.dumps(manifest).encode()
+    (root / "blobs" / "sha256" / sha(data)[7:]).write_bytes(data)
+    write_index(str(root), [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                             "digest": sha(data), "size": len(data)}])
+    result = analyze(root)
+    assert [f.path for f in result.files] == ["/a"]
+    assert result.layers[1] == sha(empty)

@@ -308,7 +308,11 @@ def open_layer(store: BlobStore, layer: LayerBlob, budget: ByteBudget) -> Iterat
                 plain = prefixed
             budget.where = where
             uncompressed = HashingReader(plain, budget=budget)
-            tar = tarfile.open(fileobj=uncompressed, mode="r|")  # noqa: SIM115
+            first = uncompressed.read(512)
+            # A zero-byte layer (some builders write one) is an empty layer, not an error.
+            body: Any = (_Prefixed(first, cast(IO[bytes], uncompressed)) if first
+                         else io.BytesIO(bytes(1024)))
+            tar = tarfile.open(fileobj=body, mode="r|")  # noqa: SIM115
             yield tar
             uncompressed.drain()
             stored.drain()
