@@ -12,9 +12,16 @@ from typing import Any
 
 from app.analysis import dockerfile as dockerfile_module
 from app.analysis.catalogers import CatalogContext, Cataloger, default_catalogers
-from app.analysis.distro import OS_RELEASE, distro_from_os_release
+from app.analysis.distro import (
+    BUSYBOX,
+    OS_RELEASE,
+    RELEASE_FILES,
+    distro_from_os_release,
+    distro_from_release_file,
+    sniff_busybox,
+)
 from app.analysis.errors import AnalysisError, AnalysisLimits
-from app.analysis.filesystem import Capture, SnifferFactory
+from app.analysis.filesystem import Capture, Filesystem, SnifferFactory
 from app.analysis.model import DistroRecord, ImageAnalysis, PackageRecord
 from app.analysis.secrets import (
     DEFAULT_SECRET_REGEXES,
@@ -56,12 +63,12 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
         compile_regexes(content_regexes, "content regex"))
     catalogers = list(default_catalogers() if catalogers is None else catalogers)
     captures: list[Capture] = [
-        Capture(re.compile("|".join(re.escape(p) for p in OS_RELEASE)), key=DISTRO_KEY,
-                max_size=64 * 1024)]
+        Capture(re.compile("|".join(re.escape(p) for p in (*OS_RELEASE, *RELEASE_FILES))),
+                key=DISTRO_KEY, max_size=64 * 1024)]
     if retrieve_files:
         captures.append(Capture(re.compile("|".join(re.escape(p) for p in retrieve_files)),
                                 key=RETRIEVE_KEY))
-    sniffers: list[tuple[str, SnifferFactory]] = []
+    sniffers: list[tuple[str, SnifferFactory]] = [(DISTRO_KEY, sniff_busybox)]
     for c in catalogers:
         captures.extend(dataclasses.replace(rule, key=c.name) for rule in c.captures(limits))
         sniffers.extend(c.sniffers())
@@ -83,11 +90,7 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
     fs, scanned = squasher.result()
     scanned = with_symlinks(scanned, fs)
 
-    distro: DistroRecord | None = None
-    for candidate in OS_RELEASE:
-        data = fs.value(candidate, DISTRO_KEY)
-        if isinstance(data, bytes) and (distro := distro_from_os_release(data)):
-            break
+    distro = _distro(fs)
     packages: list[PackageRecord] = []
     for c in catalogers:
         ctx = CatalogContext(fs=dataclasses.replace(fs, default_key=c.name), distro=distro,
@@ -114,6 +117,19 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
                              dockerfile_mode="Actual" if dockerfile is not None else None,
                              **common)
     return _from_config(source, dockerfile, common, anchore=anchore_guessed_dockerfile)
+
+
+def _distro(fs: Filesystem) -> DistroRecord | None:
+    for candidate in OS_RELEASE:
+        data = fs.value(candidate, DISTRO_KEY)
+        if isinstance(data, bytes) and (found := distro_from_os_release(data)):
+            return found
+    for candidate in RELEASE_FILES:
+        data = fs.value(candidate, DISTRO_KEY)
+        if isinstance(data, bytes) and (found := distro_from_release_file(data)):
+            return found
+    busybox = fs.sniffed.get(DISTRO_KEY, {}).get(fs.resolve(BUSYBOX))
+    return DistroRecord(id="busybox", version_id=busybox) if busybox else None
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
