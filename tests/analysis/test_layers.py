@@ -196,10 +196,11 @@ def test_nested_index_as_docker_writes_it(tmp_path: Path) -> None:
     (Path(root) / "blobs" / "sha256" / digest[7:]).write_bytes(inner)
     write_index(root, [{"mediaType": "application/vnd.oci.image.index.v1+json",
                         "digest": digest, "size": len(inner),
-                        "annotations": {"org.opencontainers.image.ref.name": "app:2"}}])
+                        "annotations": {"org.opencontainers.image.ref.name": "2",
+                                        "io.containerd.image.name": "docker.io/x/app:2"}}])
     result = analyze(root, platform="linux/amd64")
     assert result.digest == built.manifest_digest
-    assert result.repo_tags == ("app:2",)
+    assert result.repo_tags == ("docker.io/x/app:2",)
 
 
 def test_rootfs_directory(tmp_path: Path) -> None:
