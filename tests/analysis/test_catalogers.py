@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import sqlite3
@@ -80,6 +81,7 @@ def test_dpkg_status_layers_files_licenses(tmp_path: Path) -> None:
                           digest_algorithm="md5"),
     )
     assert base.files == (PackageFileRecord(path="/etc/issue"),)
+    assert ImageAnalysis.from_dict(json.loads(json.dumps(result.to_dict()))) == result
 
 
 def test_dpkg_distroless_status_d(tmp_path: Path) -> None:
