@@ -46,14 +46,16 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
             extra_secret_regexes: Sequence[str] = (), content_regexes: Sequence[str] = (),
             retrieve_files: Sequence[str] = DEFAULT_RETRIEVE_FILES,
             catalogers: Sequence[Cataloger] | None = None,
-            anchore_guessed_dockerfile: bool = False) -> ImageAnalysis:
+            anchore_guessed_dockerfile: bool = True) -> ImageAnalysis:
     """Analyze a docker-archive or oci-archive tarball, an OCI layout directory or a root
     filesystem directory.
 
     `platform` ("linux/arm64", "arm64/v8"…) picks from a multi-platform index (default: the
     host's). `dockerfile` is the actual Dockerfile's text (mode "Actual"); without it one is
-    guessed from the history (`anchore_guessed_dockerfile`: in anchore-engine's exact form,
-    see `app.analysis.dockerfile`). Secrets are searched with `secret_regexes` (Anchore's defaults)
+    guessed from the history, by default in anchore-engine's exact form so that dockerfile
+    findings (and their md5 trigger ids) equal Anchore's for the same image
+    (`anchore_guessed_dockerfile=False`: a cleaner form; see `app.analysis.dockerfile`).
+    Secrets are searched with `secret_regexes` (Anchore's defaults)
     plus `extra_secret_regexes`, file contents with `content_regexes` ("NAME=pattern" or
     "pattern"). Raises `AnalysisError` naming the offending file or member."""
     path = os.fspath(source_path)

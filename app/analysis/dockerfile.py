@@ -1,8 +1,8 @@
 """The "Guessed" Dockerfile derived from an image's history when none was given.
 
-Two styles:
+Two styles (analyze() uses Anchore's by default, for trigger-id compatibility):
 
-- `guess(history)` (the default): `/bin/sh -c #(nop) X` → `X`, `/bin/sh -c X` → `RUN X`,
+- `guess(history)`: `/bin/sh -c #(nop) X` → `X`, `/bin/sh -c X` → `RUN X`,
   BuildKit lines (already instructions) kept without their ` # buildkit` suffix.
 - `guess(history, anchore=True)`: exactly anchore-engine's translation, so dockerfile-gate
   messages (and their md5 trigger ids) match Anchore's for the same image: a `FROM scratch`

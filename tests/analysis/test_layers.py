@@ -92,7 +92,7 @@ def test_docker_archive_squash(tmp_path: Path) -> None:
     assert result.created is not None and result.created.year == 2024
     assert result.size == sum(len(x) for x in _layer_bytes(LAYERS))
     assert result.dockerfile_mode == "Guessed"
-    assert result.dockerfile == "ADD layer0 in /\nADD layer1 in /\n"
+    assert result.dockerfile == "FROM scratch\nADD layer0 in / \nADD layer1 in / \n"
 
 
 def _layer_bytes(layers):  # type: ignore[no-untyped-def]

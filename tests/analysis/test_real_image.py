@@ -66,7 +66,8 @@ def test_docker_archive(debian: Path) -> None:
     result = analyze(debian / "debian-bookworm.tar")
     _check(result, debian)
     assert result.repo_tags == ("docker.io/example/debian:bookworm",)
-    assert result.dockerfile == 'ADD file:rootfs-minbase-bookworm.tar in /\nCMD ["bash"]\n'
+    assert result.dockerfile == ('FROM scratch\nADD file:rootfs-minbase-bookworm.tar in / \n'
+                                 'CMD ["bash"]\n')
     assert len(result.layers) == 1 and result.layers == result.diff_ids
 
 

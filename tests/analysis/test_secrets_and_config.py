@@ -83,7 +83,7 @@ def test_guessed_dockerfile_from_history(tmp_path: Path) -> None:
                "RUN /bin/sh -c echo hi # buildkit", "EXPOSE map[80/tcp:{}]", "",
                "USER app"]
     built = docker_archive(str(tmp_path / "img.tar"), [[F("a", "b")]], history=history)
-    result = analyze(built.path)
+    result = analyze(built.path, anchore_guessed_dockerfile=False)
     assert result.history == tuple(history)
     assert result.dockerfile_mode == "Guessed"
     assert result.dockerfile == ("ADD file:abc in /\nCMD [\"bash\"]\n"
@@ -97,7 +97,7 @@ def test_guessed_dockerfile_in_anchores_form(tmp_path: Path) -> None:
     history = ["/bin/sh -c #(nop) ADD file:abc in / ", '/bin/sh -c #(nop)  CMD ["bash"]',
                "/bin/sh -c apt-get update", "ENV A=b", ""]
     built = docker_archive(str(tmp_path / "img.tar"), [[F("a", "b")]], history=history)
-    result = analyze(built.path, anchore_guessed_dockerfile=True)
+    result = analyze(built.path)  # Anchore's form is the default
     assert result.dockerfile == ('FROM scratch\nADD file:abc in / \nCMD ["bash"]\n'
                                  "RUN /bin/sh -c apt-get update\nRUN ENV A=b\n")
 
