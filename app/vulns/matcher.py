@@ -38,18 +38,19 @@ counted in the ``MatchReport``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cmp_to_key
+from functools import partial
 from urllib.parse import unquote
 
-from .affected import evaluate
+from .affected import CompiledAffected
 from .osv import Affected, Record
-from .severity import SEVERITIES, CvssScore, record_severity
-from .versions import UnknownEcosystem, UnparsableVersion, compare, ecosystem_base
+from .severity import SEVERITIES, CvssScore, RecordSeverity, record_severity
+from .versions import UnknownEcosystem, UnparsableVersion, ecosystem_base, sort_key
 
 __all__ = [
     "Distro",
@@ -208,28 +209,58 @@ def _maven_name(pkg: Package) -> str:
 
 # --- the index ---------------------------------------------------------------------------
 
-Entry = tuple[Record, Affected]
+class _Entry:
+    """One affected entry of a record; ranges and severity are worked out on first use."""
+
+    __slots__ = ("_compiled", "_severity", "affected", "record")
+
+    def __init__(self, record: Record, affected: Affected) -> None:
+        self.record = record
+        self.affected = affected
+        self._compiled: CompiledAffected | None = None
+        self._severity: RecordSeverity | None = None
+
+    @property
+    def compiled(self) -> CompiledAffected:
+        if self._compiled is None:
+            self._compiled = CompiledAffected(self.affected)
+        return self._compiled
+
+    @property
+    def severity(self) -> RecordSeverity:
+        if self._severity is None:
+            self._severity = record_severity(self.record, self.affected)
+        return self._severity
+
+
+@dataclass(frozen=True)
+class _Hit:
+    entry: _Entry
+    name: str
+    version: str
+    fixed: tuple[str, ...]
 
 
 class Index:
     """Records keyed by (ecosystem base, release, normalised name)."""
 
     def __init__(self, records: Iterable[Record] = ()) -> None:
-        self._entries: dict[tuple[str, str | None, str], list[Entry]] = defaultdict(list)
+        self._entries: dict[tuple[str, str | None, str], list[_Entry]] = defaultdict(list)
         self.records = 0
         for r in records:
             self.add(r)
 
     def add(self, record: Record) -> None:
+        """Index one record; a withdrawn record is left out."""
         if record.withdrawn is not None:
             return
         self.records += 1
         for a in record.affected:
             base, release = ecosystem_key(a.package.ecosystem)
             key = (base, release, normalise_name(base, a.package.name))
-            self._entries[key].append((record, a))
+            self._entries[key].append(_Entry(record, a))
 
-    def entries(self, base: str, release: str | None, name: str) -> list[Entry]:
+    def entries(self, base: str, release: str | None, name: str) -> list[_Entry]:
         name = normalise_name(base, name)
         found = list(self._entries.get((base, release, name), ()))
         if release is not None:
@@ -261,32 +292,57 @@ class Index:
 
     def match(self, packages: Iterable[Package], distro: Distro | None = None,
               report: MatchReport | None = None) -> list[Match]:
-        report = report if report is not None else MatchReport()
+        """One Match per (package, vulnerability), in package order then by id.
+
+        The cyclic garbage collector is paused while matching: with a large index
+        in memory, its full passes over every record cost more than the matching
+        itself, and matching creates no reference cycles to collect.
+        """
+        with _gc_paused():
+            return self._match(packages, distro,
+                               report if report is not None else MatchReport())
+
+    def _match(self, packages: Iterable[Package], distro: Distro | None,
+               report: MatchReport) -> list[Match]:
         out: list[Match] = []
         for pkg in packages:
             report.packages += 1
-            hits: list[tuple[Record, Affected, str, str, tuple[str, ...]]] = []
+            hits: list[_Hit] = []
             seen: set[str] = set()
             for base, release, name, version in self._lookups(pkg, distro, report):
-                for record, affected in self.entries(base, release, name):
-                    if record.id in seen:
+                for entry in self.entries(base, release, name):
+                    if entry.record.id in seen:
                         continue
                     try:
-                        verdict = evaluate(affected, version)
+                        verdict = entry.compiled.evaluate(version)
                     except (UnparsableVersion, UnknownEcosystem) as e:
                         report.unparsable_versions.append((pkg, str(e)))
                         break
                     if verdict.affected:
-                        seen.add(record.id)
-                        hits.append((record, affected, name, version, verdict.fixed))
+                        seen.add(entry.record.id)
+                        hits.append(_Hit(entry, name, version, verdict.fixed))
                 if hits:
                     break  # the source name matched: do not look again by binary name
-            out.extend(_merge(pkg, hits))
+            if hits:
+                out.extend(_merge(pkg, hits))
         return out
 
 
-def _group(hits: list[tuple[Record, Affected, str, str, tuple[str, ...]]]) -> list[list[int]]:
-    """Indexes of hits whose records share an id or alias, grouped (union-find)."""
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _group(hits: list[_Hit]) -> list[list[_Hit]]:
+    """Hits whose records share an id or alias, grouped (union-find), each sorted by id."""
+    if len(hits) == 1:
+        return [hits]
     parent = list(range(len(hits)))
 
     def find(i: int) -> int:
@@ -296,72 +352,78 @@ def _group(hits: list[tuple[Record, Affected, str, str, tuple[str, ...]]]) -> li
         return i
 
     owner: dict[str, int] = {}
-    for i, (record, *_rest) in enumerate(hits):
+    for i, hit in enumerate(hits):
+        record = hit.entry.record
         for ident in (record.id, *record.aliases):
             if ident in owner:
                 parent[find(i)] = find(owner[ident])
             else:
                 owner[ident] = i
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(hits)):
-        groups[find(i)].append(i)
-    return list(groups.values())
+    groups: dict[int, list[_Hit]] = defaultdict(list)
+    for i, hit in enumerate(hits):
+        groups[find(i)].append(hit)
+    return [sorted(g, key=lambda h: h.entry.record.id) for g in groups.values()]
 
 
 def _choose_id(ids: set[str], record_ids: list[str], os_package: bool) -> str:
-    cves = sorted(i for i in ids if i.startswith("CVE-"))
-    ghsas = sorted(i for i in ids if i.startswith("GHSA-"))
-    if os_package and cves:
-        return cves[0]
-    if not os_package and (ghsas or cves):
-        return (ghsas or cves)[0]
-    return sorted(record_ids)[0]
+    cves = [i for i in ids if i.startswith("CVE-")]
+    if os_package:
+        return min(cves) if cves else min(record_ids)
+    ghsas = [i for i in ids if i.startswith("GHSA-")]
+    if ghsas or cves:
+        return min(ghsas or cves)
+    return min(record_ids)
 
 
-def _merge(pkg: Package,
-           hits: list[tuple[Record, Affected, str, str, tuple[str, ...]]]) -> list[Match]:
+def _merge(pkg: Package, hits: list[_Hit]) -> list[Match]:
     os_package = pkg.type.lower() in OS_TYPES
     matches = []
-    for group in _group(hits):
-        members = [hits[i] for i in sorted(group, key=lambda i: hits[i][0].id)]
-        ids = {ident for r, *_ in members for ident in (r.id, *r.aliases)}
-        record_ids = [r.id for r, *_ in members]
-        chosen = _choose_id(ids, record_ids, os_package)
-        primary = next((m for m in members if m[0].id == chosen), members[0])
-        record, affected, name, version, _ = primary
-        sev = record_severity(record, affected)
-        severity = sev.severity
-        if severity == "unknown":
-            for r, a, *_ in members:
-                s = record_severity(r, a).severity
-                if s != "unknown":
-                    severity = s
-                    break
-        cvss: dict[str, CvssScore] = {}
-        for r, a, *_ in members:
-            for score in record_severity(r, a).cvss:
-                cvss.setdefault(score.vector, score)
-        eco = affected.package.ecosystem
-        fixes = list(dict.fromkeys(f for *_, fixed in members for f in fixed))
-
-        def order(x: str, y: str, eco: str = eco) -> int:
-            return compare(eco, x, y)
-
-        with contextlib.suppress(UnparsableVersion):  # then keep the record's order
-            fixes.sort(key=cmp_to_key(order))
-        published = [r.published for r, *_ in members if r.published is not None]
+    for members in _group(hits):
+        if len(members) == 1:  # the common case, kept cheap
+            primary = members[0]
+            record = primary.entry.record
+            ids = {record.id, *record.aliases}
+            chosen = _choose_id(ids, [record.id], os_package)
+            sev = primary.entry.severity
+            severity, cvss = sev.severity, sev.cvss
+            fixes = primary.fixed
+            published = record.published
+            record_ids: tuple[str, ...] = (record.id,)
+        else:
+            records = [h.entry.record for h in members]
+            ids = {ident for r in records for ident in (r.id, *r.aliases)}
+            record_ids = tuple(r.id for r in records)
+            chosen = _choose_id(ids, list(record_ids), os_package)
+            primary = next((h for h in members if h.entry.record.id == chosen), members[0])
+            severity = primary.entry.severity.severity
+            if severity == "unknown":
+                severity = next((h.entry.severity.severity for h in members
+                                 if h.entry.severity.severity != "unknown"), "unknown")
+            by_vector: dict[str, CvssScore] = {}
+            for h in members:
+                for score in h.entry.severity.cvss:
+                    by_vector.setdefault(score.vector, score)
+            cvss = tuple(by_vector.values())
+            merged = list(dict.fromkeys(f for h in members for f in h.fixed))
+            if len(merged) > 1:
+                eco = primary.entry.affected.package.ecosystem
+                with contextlib.suppress(UnparsableVersion):  # else keep the records' order
+                    merged.sort(key=partial(sort_key, eco))
+            fixes = tuple(merged)
+            dates = [r.published for r in records if r.published is not None]
+            published = min(dates) if dates else None
         matches.append(Match(
             vulnerability_id=chosen,
             aliases=tuple(sorted(ids - {chosen})),
             severity=severity if severity in SEVERITIES else "unknown",
-            cvss=tuple(cvss.values()),
-            fix_versions=tuple(fixes),
-            link=f"https://osv.dev/vulnerability/{record.id}",
-            published=min(published) if published else None,
+            cvss=cvss,
+            fix_versions=fixes,
+            link=f"https://osv.dev/vulnerability/{primary.entry.record.id}",
+            published=published,
             package=pkg,
-            ecosystem=eco,
-            matched_name=name,
-            matched_version=version,
-            records=tuple(record_ids),
+            ecosystem=primary.entry.affected.package.ecosystem,
+            matched_name=primary.name,
+            matched_version=primary.version,
+            records=record_ids,
         ))
     return sorted(matches, key=lambda m: m.vulnerability_id)

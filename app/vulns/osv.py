@@ -336,6 +336,7 @@ def validate_versions(
     """
     warnings: list[ImportWarning] = []
     kept: list[Affected] = []
+    changed = False
     for i, a in enumerate(record.affected):
         where = f"affected[{i}]"
         eco = a.package.ecosystem
@@ -370,13 +371,17 @@ def validate_versions(
                                               f"{where}.versions[{j}]"))
                 continue
             versions.append(v)
-        kept.append(a if len(versions) == len(a.versions) else replace(a, versions=tuple(versions)))
+        if len(versions) == len(a.versions):
+            kept.append(a)
+        else:
+            kept.append(replace(a, versions=tuple(versions)))
+            changed = True
     if record.affected and not kept:
         warnings.append(ImportWarning("no_affected", source,
                                       "no affected entry left after the warnings above",
                                       record.id, "affected"))
         return None, warnings
-    if len(kept) == len(record.affected):
+    if not changed and len(kept) == len(record.affected):
         return record, warnings
     return replace(record, affected=tuple(kept)), warnings
 

@@ -138,6 +138,8 @@ def cvss_score(severity: Severity) -> CvssScore | None:
 
 
 def _word_in(mapping: Mapping[str, Any]) -> str | None:
+    if not mapping:
+        return None
     for key in ("severity", "urgency"):
         value = mapping.get(key)
         if isinstance(value, list):  # some feeds list one word per release
@@ -158,7 +160,9 @@ _PREFERENCE = {"3.1": 0, "3.0": 1, "4.0": 2, "2.0": 3}
 def record_severity(record: Record, affected: Affected | None = None) -> RecordSeverity:
     """The Anchore severity of `record` for one of its affected entries (or the record)."""
     entries = tuple(affected.severity) if affected and affected.severity else record.severity
-    scores = tuple(sorted(_scores(entries), key=lambda s: _PREFERENCE.get(s.version, 9)))
+    scores: tuple[CvssScore, ...] = ()
+    if entries:
+        scores = tuple(sorted(_scores(entries), key=lambda s: _PREFERENCE.get(s.version, 9)))
     for e in entries:
         if e.type.lower() == "ubuntu":
             word = _known(e.score)

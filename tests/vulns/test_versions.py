@@ -159,3 +159,34 @@ def test_dpkg_revision_and_epoch_precedence() -> None:
     assert compare("Debian", "1.2~beta1-1", "1.2-1") == -1
     assert compare("Ubuntu", "2.34-0ubuntu3.2", "2.34-0ubuntu3.10") == -1
     assert compare("Debian", "3.0.11-1~deb12u2", "3.0.11-1") == -1
+
+
+@pytest.mark.parametrize("ecosystem", list(CASES))
+def test_sort_keys_agree_with_compare(ecosystem: str) -> None:
+    """sort_key orders every vector pair as compare does (the matcher relies on keys)."""
+    from app.vulns.versions import sort_key
+
+    wrong = []
+    for a, b, want in CASES[ecosystem]:
+        ka, kb = sort_key(ecosystem, a), sort_key(ecosystem, b)
+        got = -1 if ka < kb else (1 if kb < ka else 0)
+        if got != want or (want == 0) != (ka == kb):
+            wrong.append((a, b, want, got))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("ecosystem", ["Debian:12", "Red Hat", "PyPI", "npm", "Go", "NuGet",
+                                       "Packagist"])
+def test_tuple_keys_agree_with_compare_on_every_pair(ecosystem: str) -> None:
+    """Beyond the vector pairs: every pair of the versions the vectors mention."""
+    from app.vulns.versions import sort_key
+
+    versions = sorted({v for a, b, _ in CASES[ecosystem] for v in (a, b)})
+    wrong = []
+    for a in versions:
+        for b in versions:
+            ka, kb = sort_key(ecosystem, a), sort_key(ecosystem, b)
+            got = -1 if ka < kb else (1 if kb < ka else 0)
+            if got != compare(ecosystem, a, b):
+                wrong.append((a, b))
+    assert wrong == []

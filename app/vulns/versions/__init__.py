@@ -23,6 +23,8 @@ same strings cost a dictionary look-up each.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cmp_to_key, lru_cache
+from typing import Any
 
 from . import apk, composer, dpkg, maven, pep440, rpm, rubygems, semver
 from ._base import UnparsableVersion
@@ -36,6 +38,8 @@ __all__ = [
     "compare_semver",
     "ecosystem_base",
     "scheme_for",
+    "semver_key",
+    "sort_key",
 ]
 
 
@@ -119,3 +123,39 @@ def compare_semver(a: str, b: str) -> int:
 def check(ecosystem: str, version: str) -> None:
     """Raise UnknownEcosystem or UnparsableVersion unless `version` can be ordered."""
     SCHEMES[scheme_for(ecosystem)](version, version)
+
+
+def _nuget_key(v: str) -> Any:
+    return semver.key(v, fold_case=True)
+
+
+_KEYS: dict[str, Callable[[str], Any]] = {
+    "dpkg": dpkg.key,
+    "rpm": rpm.key,
+    "pep440": pep440.parse,
+    "semver": semver.key,
+    "nuget": _nuget_key,
+    "composer": composer.key,
+    # orders that no plain tuple captures: keys that call the comparator
+    "apk": cmp_to_key(apk.compare),
+    "maven": cmp_to_key(maven.compare),
+    "rubygems": cmp_to_key(rubygems.compare),
+}
+
+
+@lru_cache(maxsize=262144)
+def sort_key(ecosystem: str, version: str) -> Any:
+    """A key ordering versions of `ecosystem` as `compare` does (for sorting, bisecting).
+
+    Keys of the same ecosystem compare with ``<``/``==``; raises like `compare`.
+    """
+    scheme = scheme_for(ecosystem)
+    k = _KEYS[scheme](version)
+    if scheme in ("apk", "maven", "rubygems"):
+        SCHEMES[scheme](version, version)  # raise UnparsableVersion now, not on first use
+    return k
+
+
+def semver_key(version: str) -> Any:
+    """A SemVer 2.0.0 precedence key, for OSV SEMVER ranges."""
+    return semver.key(version)

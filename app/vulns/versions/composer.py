@@ -44,3 +44,6 @@ def parse(version: str) -> Key:
 def compare(a: str, b: str) -> int:
     ka, kb = parse(a), parse(b)
     return -1 if ka < kb else (1 if ka > kb else 0)
+
+
+key = parse

@@ -106,3 +106,26 @@ def compare(a: str, b: str) -> int:
     if ka[0] != kb[0]:
         return -1 if ka[0] < kb[0] else 1
     return _cmp_parts(ka[1], kb[1]) or _cmp_parts(ka[2], kb[2])
+
+
+_END: Part = ((0,), 0)
+
+
+def _sort_parts(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """Parts as a key that plain tuple comparison orders as dpkg does.
+
+    Letter runs get a terminating 0 (the end of a string sorts after ``~`` and
+    before everything else); the first part is always present and the key ends
+    with the weight of an empty part, so a shorter version meets the longer one's
+    next part exactly as dpkg's loop does.
+    """
+    out = [((*letters, 0), number) for letters, number in parts] or [_END]
+    out.append(_END)
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def key(version: str) -> tuple[int, tuple[Part, ...], tuple[Part, ...]]:
+    """A sort key: ``key(a) < key(b)`` exactly when ``compare(a, b) < 0``."""
+    epoch, upstream, revision = parse(version)
+    return epoch, _sort_parts(upstream), _sort_parts(revision)

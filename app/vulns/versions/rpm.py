@@ -103,3 +103,29 @@ def compare(a: str, b: str) -> int:
     if ea != eb:
         return -1 if ea < eb else 1
     return vercmp(va, vb) or vercmp(ra, rb)
+
+
+_W_TILDE, _W_END, _W_CARET, _W_ALPHA, _W_NUM = range(5)
+Weight = tuple[int] | tuple[int, str] | tuple[int, int, str]
+
+
+def _weights(s: str) -> tuple[Weight, ...]:
+    """rpmvercmp as a plain tuple order: ``~`` < end < ``^`` < letters < numbers."""
+    out: list[Weight] = []
+    for t in tokens(s):
+        if t == TILDE:
+            out.append((_W_TILDE,))
+        elif t == CARET:
+            out.append((_W_CARET,))
+        else:
+            assert isinstance(t, tuple)
+            out.append((_W_NUM, len(t[1]), t[1]) if t[0] else (_W_ALPHA, t[1]))
+    out.append((_W_END,))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def key(version: str) -> tuple[int, tuple[Weight, ...], tuple[Weight, ...]]:
+    """A sort key: ``key(a) < key(b)`` exactly when ``compare(a, b) < 0``."""
+    epoch, ver, rel = parse(version)
+    return epoch, _weights(ver), _weights(rel)

@@ -66,3 +66,10 @@ def compare_keys(ka: Key, kb: Key) -> int:
 
 def compare(a: str, b: str, fold_case: bool = False) -> int:
     return compare_keys(parse(a, fold_case), parse(b, fold_case))
+
+
+@lru_cache(maxsize=65536)
+def key(version: str, fold_case: bool = False) -> tuple[object, ...]:
+    """A sort key: a release (1) sorts after its pre-releases (0, identifiers)."""
+    nums, pre = parse(version, fold_case)
+    return (nums, 1, ()) if pre is None else (nums, 0, pre)
