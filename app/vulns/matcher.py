@@ -116,6 +116,7 @@ class Match:
     published: datetime | None
     package: Package
     ecosystem: str  # the OSV ecosystem of the entry that matched, e.g. "Debian:12"
+    feed_group: str  # "debian:12", "alpine:3.18", "rhel:9" for OS packages; "pypi", "npm", ...
     matched_name: str  # the name the package was looked up under
     matched_version: str
     records: tuple[str, ...]  # ids of the OSV records merged into this match
@@ -127,14 +128,18 @@ class Match:
 
 @dataclass
 class MatchReport:
+    """What a match call could not look up, counted."""
+
     packages: int = 0
-    unmatched_types: dict[str, int] = field(default_factory=dict)
+    unmatched_types: dict[str, int] = field(default_factory=dict)  # type -> packages
+    no_distro_feed: int = 0  # OS packages of a distro we have no ecosystem for
     unparsable_versions: list[tuple[Package, str]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
         return {"unparsable_version": len(self.unparsable_versions),
-                "unknown_type": sum(self.unmatched_types.values())}
+                "unknown_type": sum(self.unmatched_types.values()),
+                "no_distro_feed": self.no_distro_feed}
 
 
 # --- names and ecosystems ----------------------------------------------------------------
@@ -196,6 +201,14 @@ def distro_ecosystem(distro: Distro) -> tuple[str, str | None] | None:
     return base, major
 
 
+def _feed_group(base: str, distro: Distro | None) -> str:
+    if base in DISTROS.values() and distro is not None:
+        key = distro_ecosystem(distro)
+        release = key[1] if key and key[1] else distro.version_id
+        return f"{distro.id.lower()}:{release.rsplit(':', 1)[-1]}"
+    return base.lower()
+
+
 def _maven_name(pkg: Package) -> str:
     if ":" in pkg.name:
         return pkg.name
@@ -239,6 +252,7 @@ class _Hit:
     name: str
     version: str
     fixed: tuple[str, ...]
+    feed_group: str
 
 
 class Index:
@@ -276,7 +290,7 @@ class Index:
         if ptype in OS_TYPES:
             key = distro_ecosystem(distro) if distro else None
             if key is None:
-                report.unmatched_types[ptype] = report.unmatched_types.get(ptype, 0) + 1
+                report.no_distro_feed += 1
                 return []
             base, release = key
             if base in SOURCE_KEYED and pkg.source and pkg.source != pkg.name:
@@ -320,7 +334,8 @@ class Index:
                         break
                     if verdict.affected:
                         seen.add(entry.record.id)
-                        hits.append(_Hit(entry, name, version, verdict.fixed))
+                        hits.append(_Hit(entry, name, version, verdict.fixed,
+                                         _feed_group(base, distro)))
                 if hits:
                     break  # the source name matched: do not look again by binary name
             if hits:
@@ -422,6 +437,7 @@ def _merge(pkg: Package, hits: list[_Hit]) -> list[Match]:
             published=published,
             package=pkg,
             ecosystem=primary.entry.affected.package.ecosystem,
+            feed_group=primary.feed_group,
             matched_name=primary.name,
             matched_version=primary.version,
             records=record_ids,

@@ -147,6 +147,7 @@ def test_match_fields(pypa: Index) -> None:
     assert m.published is not None and m.published.year == 2023
     assert m.package.purl == "pkg:pypi/urllib3@1.26.4"
     assert (m.ecosystem, m.matched_name, m.matched_version) == ("PyPI", "urllib3", "1.26.4")
+    assert m.feed_group == "pypi"
     assert m.fixed
 
 
@@ -221,6 +222,7 @@ def test_os_packages_are_reported_by_cve() -> None:
     assert m.aliases == ("DEBIAN-CVE-2099-7", "DSA-9999-1")
     assert m.matched_name == "openssl"
     assert m.fix_versions == ("3.0.11-1~deb12u2",)
+    assert m.feed_group == "debian:12"
 
 
 # --- distros ---------------------------------------------------------------------------------
@@ -301,7 +303,15 @@ DISTRO_RECORDS = [
     (Package("openssl", "1.0", "dpkg"), Distro("plan9", "4"), []),
 ])
 def test_distro_matching(pkg: Package, distro: Distro, ids: list[str]) -> None:
-    assert [m.records[0] for m in Index(DISTRO_RECORDS).match([pkg], distro)] == ids
+    report = MatchReport()
+    matches = Index(DISTRO_RECORDS).match([pkg], distro, report)
+    assert [m.records[0] for m in matches] == ids
+    if distro.id == "plan9":
+        assert report.counts["no_distro_feed"] == 1
+    groups = {"debian": "debian:", "ubuntu": "ubuntu:22.04", "alpine": "alpine:3.18",
+              "rhel": "rhel:9", "almalinux": "almalinux:9", "rocky": "rocky:9"}
+    for m in matches:
+        assert m.feed_group.startswith(groups[distro.id])
 
 
 # --- language ecosystems ---------------------------------------------------------------------
