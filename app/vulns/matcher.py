@@ -15,7 +15,10 @@ Which name and which ecosystem a package is looked up under:
   Records whose ecosystem has no release suffix match every release. Debian and
   Ubuntu feeds key packages by source package, so those are looked up by the
   package's source name (and source version, when given), falling back to the
-  binary name; every other distro by the binary name.
+  binary name; every other distro by the binary name, falling back to the source
+  name (Alpine's and Rocky's OSV data name origin/source packages). The first
+  name that matches anything is the only one used, so a package is never matched
+  twice under two names.
 - Language packages by type: ``python`` → PyPI (PEP 503 names), ``npm``
   (lower-case), ``gem`` → RubyGems, ``java`` → Maven (``group:artifact``, taken from
   the purl when the name lacks the group), ``go`` → Go, ``rust`` → crates.io,
@@ -293,10 +296,11 @@ class Index:
                 report.no_distro_feed += 1
                 return []
             base, release = key
-            if base in SOURCE_KEYED and pkg.source and pkg.source != pkg.name:
-                return [(base, release, pkg.source, pkg.source_version or pkg.version),
-                        (base, release, pkg.name, pkg.version)]
-            return [(base, release, pkg.name, pkg.version)]
+            by_binary = (base, release, pkg.name, pkg.version)
+            if not pkg.source or pkg.source == pkg.name:
+                return [by_binary]
+            by_source = (base, release, pkg.source, pkg.source_version or pkg.version)
+            return [by_source, by_binary] if base in SOURCE_KEYED else [by_binary, by_source]
         eco = LANGUAGE_ECOSYSTEMS.get(ptype)
         if eco is None:
             report.unmatched_types[ptype] = report.unmatched_types.get(ptype, 0) + 1

@@ -173,6 +173,11 @@ class _Ctx:
         return {} if value is None else self.obj(value, where)
 
 
+def _or_empty(value: Any) -> Any:
+    """An absent or null array is an empty one."""
+    return [] if value is None else value
+
+
 def _trim_fraction(text: str) -> str:
     """Cut fractional seconds to 6 digits (some feeds write nanoseconds)."""
     if "." not in text:
@@ -227,7 +232,7 @@ def _affected(ctx: _Ctx, value: Any, where: str) -> Affected:
     )
     ranges = tuple(
         _range(ctx, r, f"{where}.ranges[{i}]")
-        for i, r in enumerate(ctx.array(a.get("ranges", []), f"{where}.ranges"))
+        for i, r in enumerate(ctx.array(_or_empty(a.get("ranges")), f"{where}.ranges"))
     )
     return Affected(
         package=package,
@@ -253,10 +258,13 @@ def parse_record(data: Any) -> Record:
     withdrawn = None if data.get("withdrawn") is None else ctx.time(data["withdrawn"], "withdrawn")
     affected = tuple(
         _affected(ctx, a, f"affected[{i}]")
-        for i, a in enumerate(ctx.array(data.get("affected", []), "affected"))
+        for i, a in enumerate(ctx.array(_or_empty(data.get("affected")), "affected"))
+        # an entry without a package only has GIT ranges (OSV allows it): nothing to
+        # match by name, so it is left out
+        if not (isinstance(a, dict) and a.get("package") is None)
     )
     references = []
-    for i, r in enumerate(ctx.array(data.get("references", []), "references")):
+    for i, r in enumerate(ctx.array(_or_empty(data.get("references")), "references")):
         r = ctx.obj(r, f"references[{i}]")
         references.append(Reference(ctx.string(r.get("type"), f"references[{i}].type"),
                                     ctx.string(r.get("url"), f"references[{i}].url")))

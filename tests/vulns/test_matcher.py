@@ -295,6 +295,9 @@ DISTRO_RECORDS = [
     (Package("libcrypto3", "3.1.4-r0", "apk", source="openssl"), Distro("alpine", "3.18.4"),
      ["ALP-1"]),
     (Package("libcrypto3", "3.1.4-r1", "apk"), Distro("alpine", "3.18.4"), []),
+    # no record under the binary name: the origin (source) package's
+    (Package("libssl3", "3.1.4-r0", "apk", source="openssl"), Distro("alpine", "3.18.4"),
+     ["ALP-2"]),
     (Package("openssl-libs", "1:3.0.7-16.el9", "rpm"), Distro("rhel", "9.2"), ["RH-1"]),
     (Package("openssl-libs", "1:3.0.7-16.el9", "rpm"), Distro("almalinux", "9.3"), ["ALMA-1"]),
     (Package("openssl-libs", "1:3.0.7-16.el9", "rpm"), Distro("rocky", "9.3"), ["ROCKY-1"]),

@@ -74,7 +74,7 @@ MALFORMED = [
     (_set(["aliases"], ["CVE-2024-1", 7]), "aliases[1]"),
     (_set(["affected"], {}), "affected"),
     (_set(["affected", 0], "x"), "affected[0]"),
-    (_set(["affected", 0, "package"], _DELETE), "affected[0].package"),
+    (_set(["affected", 0, "package"], "django"), "affected[0].package"),
     (_set(["affected", 0, "package", "name"], ""), "affected[0].package.name"),
     (_set(["affected", 0, "package", "ecosystem"], None), "affected[0].package.ecosystem"),
     (_set(["affected", 0, "ranges", 0, "type"], "CALVER"), "affected[0].ranges[0].type"),
@@ -102,6 +102,14 @@ def test_malformed_records_name_the_field(mutate: Any, field: str) -> None:
         parse_record(mutate(good))
     assert e.value.field == field
     assert field in str(e.value)
+
+
+def test_entries_without_a_package_are_left_out() -> None:
+    data = osv("OSV-2024-1", "PyPI", "p", ("introduced", "0"))
+    data["affected"].append({"ranges": [{"type": "GIT", "repo": "https://example.org/r",
+                                         "events": [{"introduced": "0"}]}]})
+    data["references"] = None
+    assert [a.package.name for a in parse_record(data).affected] == ["p"]
 
 
 def test_not_an_object() -> None:
