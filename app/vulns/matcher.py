@@ -137,10 +137,13 @@ class MatchReport:
     unmatched_types: dict[str, int] = field(default_factory=dict)  # type -> packages
     no_distro_feed: int = 0  # OS packages of a distro we have no ecosystem for
     unparsable_versions: list[tuple[Package, str]] = field(default_factory=list)
+    # records added to the index without `osv.validate_versions`, whose versions do not parse
+    record_errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
         return {"unparsable_version": len(self.unparsable_versions),
+                "record_error": len(self.record_errors),
                 "unknown_type": sum(self.unmatched_types.values()),
                 "no_distro_feed": self.no_distro_feed}
 
@@ -328,14 +331,24 @@ class Index:
             hits: list[_Hit] = []
             seen: set[str] = set()
             for base, release, name, version in self._lookups(pkg, distro, report):
-                for entry in self.entries(base, release, name):
+                entries = self.entries(base, release, name)
+                if not entries:
+                    continue
+                try:
+                    sort_key(base, version)
+                    version_ok = True
+                except UnparsableVersion as e:  # explicit versions lists may still name it
+                    report.unparsable_versions.append((pkg, str(e)))
+                    version_ok = False
+                for entry in entries:
                     if entry.record.id in seen:
                         continue
                     try:
                         verdict = entry.compiled.evaluate(version)
                     except (UnparsableVersion, UnknownEcosystem) as e:
-                        report.unparsable_versions.append((pkg, str(e)))
-                        break
+                        if version_ok:  # then the record is at fault (not checked on import)
+                            report.record_errors.append((entry.record.id, str(e)))
+                        continue
                     if verdict.affected:
                         seen.add(entry.record.id)
                         hits.append(_Hit(entry, name, version, verdict.fixed,

@@ -176,6 +176,26 @@ def test_bad_records_are_skipped_and_the_rest_still_matches(tmp_path: Path) -> N
     assert _triples(index.match(PYTHON_PACKAGES)) == EXPECTED
 
 
+def test_a_record_that_skipped_validation_only_loses_itself() -> None:
+    index = Index([
+        record("BAD-1", "PyPI", "flask", ("introduced", "0"), ("fixed", "not a version")),
+        record("GOOD-1", "PyPI", "flask", ("introduced", "0"), ("fixed", "2.0")),
+    ])
+    report = MatchReport()
+    assert [m.records for m in index.match([Package("flask", "1.0", "python")], report=report)] \
+        == [("GOOD-1",)]
+    assert report.counts["record_error"] == 1
+    assert report.record_errors[0][0] == "BAD-1"
+
+
+def test_an_explicitly_listed_version_matches_even_if_unparsable() -> None:
+    index = Index([record("X-1", "PyPI", "oldpkg", versions=["1.0-beta-weird"])])
+    report = MatchReport()
+    [m] = index.match([Package("oldpkg", "1.0-beta-weird", "python")], report=report)
+    assert m.records == ("X-1",)
+    assert report.counts["unparsable_version"] == 1  # still reported
+
+
 def test_unparsable_package_version_is_counted(pypa: Index) -> None:
     report = MatchReport()
     matches = pypa.match([Package("django", "not a version", "python"),
