@@ -252,13 +252,16 @@ class _Entry:
         return self._severity
 
 
-@dataclass(frozen=True)
 class _Hit:
-    entry: _Entry
-    name: str
-    version: str
-    fixed: tuple[str, ...]
-    feed_group: str
+    __slots__ = ("entry", "feed_group", "fixed", "name", "version")
+
+    def __init__(self, entry: _Entry, name: str, version: str, fixed: tuple[str, ...],
+                 feed_group: str) -> None:
+        self.entry = entry
+        self.name = name
+        self.version = version
+        self.fixed = fixed
+        self.feed_group = feed_group
 
 
 class Index:
@@ -340,6 +343,7 @@ class Index:
                 except UnparsableVersion as e:  # explicit versions lists may still name it
                     report.unparsable_versions.append((pkg, str(e)))
                     version_ok = False
+                group = _feed_group(base, distro)
                 for entry in entries:
                     if entry.record.id in seen:
                         continue
@@ -351,8 +355,7 @@ class Index:
                         continue
                     if verdict.affected:
                         seen.add(entry.record.id)
-                        hits.append(_Hit(entry, name, version, verdict.fixed,
-                                         _feed_group(base, distro)))
+                        hits.append(_Hit(entry, name, version, verdict.fixed, group))
                 if hits:
                     break  # the source name matched: do not look again by binary name
             if hits:

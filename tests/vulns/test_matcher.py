@@ -413,7 +413,8 @@ def test_5000_packages_against_200000_records_within_a_second() -> None:
     Each package is evaluated against the 10 affected entries of its ecosystem
     (50,000 evaluations, some 30,000 matches), on a freshly built index, so the
     first-use compilation of every entry is inside the measured time. The
-    machine is shared: a second, equally cold run is allowed before failing.
+    machine is shared, so the budget is checked on this process's CPU time (wall
+    time is printed too), and a second, equally cold run is allowed before failing.
     """
     types = ("dpkg", "python", "npm", "rust")
     packages = [
@@ -421,16 +422,18 @@ def test_5000_packages_against_200000_records_within_a_second() -> None:
         for j in range(5_000)
     ]
     distro = Distro("debian", "12")
-    timings = []
+    timings, walls = [], []
     for _ in range(2):
         index = _synthetic_index()
-        start = time.perf_counter()
+        start, wall = time.process_time(), time.perf_counter()
         matches = index.match(packages, distro)
-        timings.append(time.perf_counter() - start)
+        timings.append(time.process_time() - start)
+        walls.append(time.perf_counter() - wall)
         if timings[-1] <= 1.0:
             break
     print(f"matched {len(packages)} packages against {index.records} records in "
-          f"{', '.join(f'{t:.2f}' for t in timings)} s ({len(matches)} matches)")
+          f"{', '.join(f'{t:.2f}' for t in timings)} s CPU "
+          f"({', '.join(f'{t:.2f}' for t in walls)} s wall, {len(matches)} matches)")
     assert len({m.package.type for m in matches}) == 4  # every ecosystem took part
     assert len(matches) > 25_000
     assert min(timings) <= 1.0, f"matching took {timings} s"
