@@ -264,6 +264,46 @@ class _Hit:
         self.feed_group = feed_group
 
 
+def lookups(pkg: Package, distro: Distro | None,
+            report: MatchReport) -> list[tuple[str, str | None, str, str]]:
+    """(base, release, name, version) to look the package up under."""
+    ptype = pkg.type.lower()
+    if ptype in OS_TYPES:
+        key = distro_ecosystem(distro) if distro else None
+        if key is None:
+            report.no_distro_feed += 1
+            return []
+        base, release = key
+        by_binary = (base, release, pkg.name, pkg.version)
+        if not pkg.source or pkg.source == pkg.name:
+            return [by_binary]
+        by_source = (base, release, pkg.source, pkg.source_version or pkg.version)
+        return [by_source, by_binary] if base in SOURCE_KEYED else [by_binary, by_source]
+    eco = LANGUAGE_ECOSYSTEMS.get(ptype)
+    if eco is None:
+        report.unmatched_types[ptype] = report.unmatched_types.get(ptype, 0) + 1
+        return []
+    name = _maven_name(pkg) if eco == "Maven" else pkg.name
+    return [(eco, None, name, pkg.version)]
+
+
+def record_keys(record: Record) -> set[tuple[str, str | None, str]]:
+    """The (base, release, normalised name) keys an Index files the record under."""
+    keys = set()
+    for a in record.affected:
+        base, release = ecosystem_key(a.package.ecosystem)
+        keys.add((base, release, normalise_name(base, a.package.name)))
+    return keys
+
+
+def lookup_names(packages: Iterable[Package], distro: Distro | None) -> set[tuple[str, str]]:
+    """(base, normalised name) of every key the packages are looked up under: what to load
+    from a store of records before matching them."""
+    report = MatchReport()
+    return {(base, normalise_name(base, name))
+            for pkg in packages for base, _, name, _ in lookups(pkg, distro, report)}
+
+
 class Index:
     """Records keyed by (ecosystem base, release, normalised name)."""
 
@@ -294,25 +334,7 @@ class Index:
 
     def _lookups(self, pkg: Package, distro: Distro | None,
                  report: MatchReport) -> list[tuple[str, str | None, str, str]]:
-        """(base, release, name, version) to look the package up under."""
-        ptype = pkg.type.lower()
-        if ptype in OS_TYPES:
-            key = distro_ecosystem(distro) if distro else None
-            if key is None:
-                report.no_distro_feed += 1
-                return []
-            base, release = key
-            by_binary = (base, release, pkg.name, pkg.version)
-            if not pkg.source or pkg.source == pkg.name:
-                return [by_binary]
-            by_source = (base, release, pkg.source, pkg.source_version or pkg.version)
-            return [by_source, by_binary] if base in SOURCE_KEYED else [by_binary, by_source]
-        eco = LANGUAGE_ECOSYSTEMS.get(ptype)
-        if eco is None:
-            report.unmatched_types[ptype] = report.unmatched_types.get(ptype, 0) + 1
-            return []
-        name = _maven_name(pkg) if eco == "Maven" else pkg.name
-        return [(eco, None, name, pkg.version)]
+        return lookups(pkg, distro, report)
 
     def match(self, packages: Iterable[Package], distro: Distro | None = None,
               report: MatchReport | None = None) -> list[Match]:

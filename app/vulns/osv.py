@@ -289,6 +289,50 @@ def parse_record(data: Any) -> Record:
     )
 
 
+def _time_text(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def to_osv(record: Record) -> dict[str, Any]:
+    """A Record as OSV JSON again: `parse_record(to_osv(r)) == r` (how records are stored)."""
+
+    def severities(items: tuple[Severity, ...]) -> list[dict[str, str]]:
+        return [{"type": s.type, "score": s.score} for s in items]
+
+    out: dict[str, Any] = {"id": record.id, "modified": _time_text(record.modified)}
+    if record.published is not None:
+        out["published"] = _time_text(record.published)
+    if record.withdrawn is not None:
+        out["withdrawn"] = _time_text(record.withdrawn)
+    for name in ("aliases", "related"):
+        if getattr(record, name):
+            out[name] = list(getattr(record, name))
+    if record.summary:
+        out["summary"] = record.summary
+    if record.details:
+        out["details"] = record.details
+    if record.severity:
+        out["severity"] = severities(record.severity)
+    out["affected"] = [{
+        "package": {k: v for k, v in (("ecosystem", a.package.ecosystem),
+                                      ("name", a.package.name), ("purl", a.package.purl))
+                    if v is not None},
+        "ranges": [{"type": r.type, **({"repo": r.repo} if r.repo else {}),
+                    "events": [{e.kind: e.value} for e in r.events]} for r in a.ranges],
+        "versions": list(a.versions),
+        **({"severity": severities(a.severity)} if a.severity else {}),
+        **({"ecosystem_specific": dict(a.ecosystem_specific)} if a.ecosystem_specific else {}),
+        **({"database_specific": dict(a.database_specific)} if a.database_specific else {}),
+    } for a in record.affected]
+    if record.references:
+        out["references"] = [{"type": r.type, "url": r.url} for r in record.references]
+    if record.database_specific:
+        out["database_specific"] = dict(record.database_specific)
+    if record.schema_version is not None:
+        out["schema_version"] = record.schema_version
+    return out
+
+
 # --- checking versions against their ecosystems ---------------------------------------------
 
 
