@@ -56,7 +56,7 @@ def _rows(record: Record) -> tuple[dict, list[dict]]:
     row = {"id": record.id, "modified": record.modified, "ecosystems": ",".join(ecosystems),
            "document": document}
     packages = [{"record_id": record.id, "base": base, "name": name}
-                for base, _, name in sorted(record_keys(record), key=str)]
+                for base, _, name in record_keys(record)]
     return row, packages
 
 
