@@ -2,7 +2,7 @@
 
 from app.data import demo_image
 from app.report.model import Report
-from app.services import demo
+from app.services import accounts, demo, images
 from app.services.setup import initialize
 
 
@@ -19,5 +19,8 @@ def test_demo_checks_the_app_against_the_default_policy(db, tmp_path):
     assert ("dockerfile", "instruction", "warn", True) in found  # so does the base: no check
     assert ("vulnerabilities", "package", "stop", False) in found  # urllib3 1.26.4, HIGH
     assert latest.base_digest is not None
-    again = demo.run(db, tmp_path)  # idempotent: same images, same evaluation
-    assert again.result.evaluations[0].evaluation.id != "" and again.feed.new == 0
+    again = demo.run(db, tmp_path)  # idempotent: the same two images, no new records
+    assert again.feed.new == 0
+    assert again.result.image.digest == result.result.image.digest
+    scope = accounts.scope_for(db, accounts.authenticate_admin_locally(db))
+    assert len(images.list_images(db, scope)) == 2
