@@ -1,6 +1,6 @@
-"""Image analysis: read a docker-archive or oci-archive tarball, an OCI layout directory or a
-root filesystem directory into `ImageAnalysis` facts — layers, config, distro, files,
-packages, retrieved files, secrets and a (guessed) Dockerfile."""
+"""Image analysis: read a docker-archive or oci-archive tarball, an OCI layout directory, a
+root filesystem directory or a registry reference into `ImageAnalysis` facts — layers,
+config, distro, files, packages, retrieved files, secrets and a (guessed) Dockerfile."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.analysis.model import (
     SecretMatch,
 )
 from app.analysis.secrets import DEFAULT_SECRET_REGEXES
+from app.analysis.sources.registry import RegistryOptions
 
 __all__ = [
     "DEFAULT_SECRET_REGEXES",
@@ -25,6 +26,7 @@ __all__ = [
     "ImageAnalysis",
     "PackageFileRecord",
     "PackageRecord",
+    "RegistryOptions",
     "SecretMatch",
     "analyze",
 ]

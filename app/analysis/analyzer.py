@@ -17,7 +17,7 @@ from app.analysis.errors import AnalysisError, AnalysisLimits
 from app.analysis.filesystem import Capture, SnifferFactory
 from app.analysis.model import DistroRecord, ImageAnalysis, PackageRecord
 from app.analysis.secrets import DEFAULT_SECRET_REGEXES, LineScanner, compile_regexes, matches
-from app.analysis.sources import detect, open_image, rootfs
+from app.analysis.sources import detect, open_image, registry, rootfs
 from app.analysis.sources.base import ByteBudget, ImageSource, open_layer
 from app.analysis.squash import Squasher
 
@@ -32,9 +32,11 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
             secret_regexes: Sequence[str] = DEFAULT_SECRET_REGEXES,
             extra_secret_regexes: Sequence[str] = (), content_regexes: Sequence[str] = (),
             retrieve_files: Sequence[str] = DEFAULT_RETRIEVE_FILES,
-            catalogers: Sequence[Cataloger] | None = None) -> ImageAnalysis:
-    """Analyze a docker-archive or oci-archive tarball, an OCI layout directory or a root
-    filesystem directory.
+            catalogers: Sequence[Cataloger] | None = None,
+            registry_options: registry.RegistryOptions | None = None) -> ImageAnalysis:
+    """Analyze a docker-archive or oci-archive tarball, an OCI layout directory, a root
+    filesystem directory or a registry reference (a string that is no existing path, pulled
+    with `registry_options`).
 
     `platform` ("linux/arm64", "arm64/v8"…) picks from a multi-platform index (default: the
     host's). `dockerfile` is the actual Dockerfile's text (mode "Actual"); without it one is
@@ -42,7 +44,8 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
     plus `extra_secret_regexes`, file contents with `content_regexes` ("NAME=pattern" or
     "pattern"). Raises `AnalysisError` naming the offending file or member."""
     path = os.fspath(source_path)
-    kind = detect(path)
+    pull = not os.path.exists(path) and registry.is_reference(path)
+    kind = registry.KIND if pull else detect(path)
     scanner = LineScanner(
         compile_regexes([*secret_regexes, *extra_secret_regexes], "secret regex"),
         compile_regexes(content_regexes, "content regex"))
@@ -63,7 +66,8 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
     if kind == "rootfs":
         rootfs.squash(squasher, path)
     else:
-        source = open_image(path, limits, platform=platform)
+        source = (registry.resolve(path, limits, platform=platform, options=registry_options)
+                  if pull else open_image(path, limits, platform=platform))
         try:
             budget = ByteBudget(limits.max_uncompressed_bytes)
             for layer in source.layers:

@@ -9,6 +9,8 @@ Digests and layers:
   real manifest blob; a docker-archive has none, so it is the sha256 of a canonical Docker v2
   schema 2 manifest synthesized from the config and the (uncompressed) layers; a rootfs
   directory has neither, so it is the sha256 of the sorted file listing.
+  A registry pull records the digest of the manifest the registry served (from an index: the
+  platform's manifest).
 - `ImageAnalysis.image_id` is the config digest without `sha256:` (Anchore's imageId).
 - `ImageAnalysis.layers` are the layer digests as the image's manifest names them — what
   Anchore records from a registry manifest and compares for ancestry: for OCI sources the
@@ -163,7 +165,7 @@ class DistroRecord:
 class ImageAnalysis:
     digest: str  # manifest digest, "sha256:…" (see the module docstring)
     image_id: str  # config digest, hex without "sha256:"
-    source_kind: str = ""  # docker-archive, oci-archive, oci-layout, rootfs
+    source_kind: str = ""  # docker-archive, oci-archive, oci-layout, rootfs, registry
     layers: tuple[str, ...] = ()  # manifest layer digests, bottom first
     diff_ids: tuple[str, ...] = ()  # uncompressed layer digests, bottom first
     size: int = 0  # sum of the layer blobs' sizes as stored (rootfs: of regular files)
