@@ -1,6 +1,7 @@
 """Image analysis: read a docker-archive or oci-archive tarball, an OCI layout directory, a
 root filesystem directory or a registry reference into `ImageAnalysis` facts — layers,
-config, distro, files, packages, retrieved files, secrets and a (guessed) Dockerfile."""
+config, distro, files, packages, retrieved files, secrets and a (guessed) Dockerfile; or an
+SBOM (Syft, CycloneDX, SPDX JSON) into its packages, distro and image metadata."""
 
 from __future__ import annotations
 

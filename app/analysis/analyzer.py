@@ -17,7 +17,7 @@ from app.analysis.errors import AnalysisError, AnalysisLimits
 from app.analysis.filesystem import Capture, SnifferFactory
 from app.analysis.model import DistroRecord, ImageAnalysis, PackageRecord
 from app.analysis.secrets import DEFAULT_SECRET_REGEXES, LineScanner, compile_regexes, matches
-from app.analysis.sources import detect, open_image, registry, rootfs
+from app.analysis.sources import detect, open_image, registry, rootfs, sbom
 from app.analysis.sources.base import ByteBudget, ImageSource, open_layer
 from app.analysis.squash import Squasher
 
@@ -35,7 +35,8 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
             catalogers: Sequence[Cataloger] | None = None,
             registry_options: registry.RegistryOptions | None = None) -> ImageAnalysis:
     """Analyze a docker-archive or oci-archive tarball, an OCI layout directory, a root
-    filesystem directory or a registry reference (a string that is no existing path, pulled
+    filesystem directory, an SBOM file (Syft, CycloneDX or SPDX JSON: packages and image
+    metadata, no files) or a registry reference (a string that is no existing path, pulled
     with `registry_options`).
 
     `platform` ("linux/arm64", "arm64/v8"…) picks from a multi-platform index (default: the
@@ -44,6 +45,8 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
     plus `extra_secret_regexes`, file contents with `content_regexes` ("NAME=pattern" or
     "pattern"). Raises `AnalysisError` naming the offending file or member."""
     path = os.fspath(source_path)
+    if sbom.is_sbom_file(path):
+        return sbom.read(path, limits, dockerfile=dockerfile)
     pull = not os.path.exists(path) and registry.is_reference(path)
     kind = registry.KIND if pull else detect(path)
     scanner = LineScanner(

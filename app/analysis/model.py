@@ -11,6 +11,9 @@ Digests and layers:
   directory has neither, so it is the sha256 of the sorted file listing.
   A registry pull records the digest of the manifest the registry served (from an index: the
   platform's manifest).
+- An SBOM (`source_kind` syft-json, cyclonedx-json, spdx-json) has no files: its digest is the
+  image's manifest digest when the SBOM names it, else the sha256 of the canonical SBOM JSON
+  (see `app.analysis.sources.sbom`).
 - `ImageAnalysis.image_id` is the config digest without `sha256:` (Anchore's imageId).
 - `ImageAnalysis.layers` are the layer digests as the image's manifest names them — what
   Anchore records from a registry manifest and compares for ancestry: for OCI sources the
@@ -165,7 +168,8 @@ class DistroRecord:
 class ImageAnalysis:
     digest: str  # manifest digest, "sha256:…" (see the module docstring)
     image_id: str  # config digest, hex without "sha256:"
-    source_kind: str = ""  # docker-archive, oci-archive, oci-layout, rootfs, registry
+    source_kind: str = ""  # docker-archive, oci-archive, oci-layout, rootfs, registry,
+    #                        syft-json, cyclonedx-json, spdx-json (no filesystem facts)
     layers: tuple[str, ...] = ()  # manifest layer digests, bottom first
     diff_ids: tuple[str, ...] = ()  # uncompressed layer digests, bottom first
     size: int = 0  # sum of the layer blobs' sizes as stored (rootfs: of regular files)
