@@ -105,6 +105,29 @@ def skopeo_copy(source: str, dest: str, tmp: Path, *extra: str) -> None:
         raise RuntimeError(f"skopeo copy {source} {dest} failed:\n{result.stderr}")
 
 
+def push_blob(host: str, repo: str, data: bytes) -> str:
+    """A blob upload over the distribution API (POST, then a monolithic PUT); the digest."""
+    digest = sha(data)
+    response = httpx.post(f"http://{host}/v2/{repo}/blobs/uploads/")
+    assert response.status_code == 202, response.text
+    location = response.headers["Location"]
+    if location.startswith("/"):
+        location = f"http://{host}{location}"
+    location += ("&" if "?" in location else "?") + f"digest={digest}"
+    response = httpx.put(location, content=data,
+                         headers={"Content-Type": "application/octet-stream"})
+    assert response.status_code == 201, response.text
+    return digest
+
+
+def push_manifest(host: str, repo: str, reference: str, manifest: dict[str, Any]) -> str:
+    data = json.dumps(manifest).encode()
+    response = httpx.put(f"http://{host}/v2/{repo}/manifests/{reference}", content=data,
+                         headers={"Content-Type": manifest["mediaType"]})
+    assert response.status_code == 201, response.text
+    return sha(data)
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -116,6 +139,7 @@ class TokenServer:
 
     users: dict[str, str]
     workdir: Path
+    ttl: int = 300  # seconds a token is valid
     url: str = ""
     bundle: Path = field(default_factory=Path)
     issued: list[dict[str, Any]] = field(default_factory=list)
@@ -155,7 +179,7 @@ class TokenServer:
         now = int(time.time())
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(self._der).decode()]}
         claims = {"iss": ISSUER, "sub": subject, "aud": SERVICE, "iat": now, "nbf": now - 10,
-                  "exp": now + 300, "jti": uuid.uuid4().hex, "access": access}
+                  "exp": now + self.ttl, "jti": uuid.uuid4().hex, "access": access}
         signing_input = (_b64url(json.dumps(header).encode()) + "."
                          + _b64url(json.dumps(claims).encode()))
         signature = self._key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
@@ -194,7 +218,7 @@ class TokenServer:
                                        "actions": actions.split(",")})
                 server.issued.append({"subject": subject, "query": query})
                 self._reply(200, {"token": server.token(subject, access),
-                                  "expires_in": 300})
+                                  "expires_in": server.ttl})
 
         return Handler
 

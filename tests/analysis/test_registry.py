@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.analysis.builders import (
     F,
     S,
     compress,
+    config_doc,
     docker_archive,
     layer_tar,
     oci_manifest,
@@ -40,6 +42,8 @@ from tests.analysis.registry_server import (
     TokenServer,
     free_port,
     htpasswd,
+    push_blob,
+    push_manifest,
     require,
     skopeo_copy,
     start_registry,
@@ -189,6 +193,69 @@ def test_layers_stream_through(setup: Setup) -> None:
     assert peak < 12 * 1024 * 1024, peak
 
 
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+
+def _push_image(host: str, repo: str, tag: str, arch: str, *, config_type: str = DOCKER_CONFIG,
+                media_type: str = DOCKER_MANIFEST, size_delta: int = 0
+                ) -> tuple[str, dict[str, object]]:
+    """A one-layer image pushed over the distribution API by hand."""
+    tar = layer_tar([D("etc"), F("etc/arch", arch)])
+    blob = compress(tar, "gzip")
+    layer = push_blob(host, repo, blob)
+    config = json.dumps(config_doc([sha(tar)], arch=arch)).encode()
+    manifest = {"schemaVersion": 2, "mediaType": media_type,
+                "config": {"mediaType": config_type, "size": len(config),
+                           "digest": push_blob(host, repo, config)},
+                "layers": [{"mediaType": DOCKER_LAYER, "size": len(blob) + size_delta,
+                            "digest": layer}]}
+    return push_manifest(host, repo, tag, manifest), manifest
+
+
+def test_docker_manifest_list(setup: Setup) -> None:
+    host = setup.registry.host
+    children = []
+    for arch in ("amd64", "arm64"):
+        digest, manifest = _push_image(host, "test/list", f"only-{arch}", arch)
+        children.append({"mediaType": DOCKER_MANIFEST, "digest": digest,
+                         "size": len(json.dumps(manifest).encode()),
+                         "platform": {"architecture": arch, "os": "linux"}})
+    push_manifest(host, "test/list", "1.0", {"schemaVersion": 2, "mediaType": DOCKER_LIST,
+                                             "manifests": children})
+    arm = analyze(f"{host}/test/list:1.0", platform="linux/arm64", registry_options=INSECURE)
+    assert (arm.digest, arm.architecture) == (children[1]["digest"], "arm64")
+    single = analyze(f"{host}/test/list:only-amd64", registry_options=INSECURE)
+    assert single.digest == children[0]["digest"]
+
+
+def test_not_a_container_image(setup: Setup) -> None:
+    host = setup.registry.host
+    _push_image(host, "test/chart", "1.0", "amd64",
+                config_type="application/vnd.cncf.helm.config.v1+json",
+                media_type="application/vnd.oci.image.manifest.v1+json")
+    with pytest.raises(AnalysisError, match=r"not a container image: the config is "
+                                            r"'application/vnd.cncf.helm.config.v1\+json'"):
+        analyze(f"{host}/test/chart:1.0", registry_options=INSECURE)
+
+
+def test_a_blob_longer_than_its_descriptor(setup: Setup) -> None:
+    host = setup.registry.host
+    _push_image(host, "test/short", "1.0", "amd64", size_delta=-10)
+    with pytest.raises(AnalysisError, match="the registry sent more than the manifest's"):
+        analyze(f"{host}/test/short:1.0", registry_options=INSECURE)
+
+
+def test_insecure_registries_by_host(setup: Setup) -> None:
+    options = RegistryOptions(insecure_registries=(setup.registry.host,))
+    assert analyze(setup.ref, registry_options=options).source_kind == "registry"
+    other = RegistryOptions(insecure_registries=("elsewhere:5000",))
+    with pytest.raises(AnalysisError, match="needs --insecure-registry"):
+        analyze(setup.ref, registry_options=other)
+
+
 # -- auth ----------------------------------------------------------------------------------
 
 
@@ -230,6 +297,35 @@ def test_bearer_token_refused(token_registry: tuple[Registry, TokenServer]) -> N
     with pytest.raises(AnalysisError, match=r"token endpoint .*: authentication refused "
                                             r"\(HTTP 401 \(UNAUTHORIZED: bad credentials\)\)"):
         analyze(ref, registry_options=wrong)
+
+
+def test_an_expired_token_is_renewed(setup: Setup, tmp_path: Path) -> None:
+    """The registry allows 60 s of clock skew past a token's exp: the first token here
+    lapses 2 s after it is issued; the next request gets a new one."""
+    tokens = TokenServer(USERS, tmp_path / "token", ttl=-58)
+    registry = start_registry(tmp_path / "registry", setup.storage,
+                              auth=tokens.registry_auth())
+    options = RegistryOptions(username="alice", password="wonderland", insecure=True)
+    client = RegistryClient(parse_reference(f"{registry.host}/test/app:1.0"), options)
+    try:
+        client.ping()
+        client.get("manifests/1.0", "manifest", accept=ACCEPT).close()
+        issued = len(tokens.issued)
+        tokens.ttl = 300
+        time.sleep(3)
+        client.get("manifests/1.0", "manifest", accept=ACCEPT).close()
+        assert len(tokens.issued) == issued + 1
+    finally:
+        client.close()
+        registry.stop()
+        tokens.stop()
+
+
+def test_docker_hub_names_use_its_api_host() -> None:
+    client = RegistryClient(parse_reference("nginx:1.25"), RegistryOptions())
+    assert client.base == "https://registry-1.docker.io"
+    assert client.ref.repository == "library/nginx"
+    client.close()
 
 
 def test_token_realm_must_be_https_unless_insecure() -> None:

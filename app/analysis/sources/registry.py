@@ -10,8 +10,11 @@ reference as the user wrote it (`ImageSource.repo_tags`).
 
 Auth: anonymous, or `RegistryOptions(username, password)`; a `Bearer` challenge
 (`realm`, `service`, `scope`) is answered by the token endpoint (with Basic credentials when
-given), a `Basic` challenge by the credentials. Plain HTTP only with `insecure=True` (meant for
-a registry on loopback); the token realm may be plain HTTP only then, too.
+given), a `Basic` challenge by the credentials; a token that stops working after it has
+worked (expired) is renewed once. Plain HTTP only when asked (`insecure`, or the host in
+`insecure_registries`; meant for a registry on loopback); the token realm may be plain HTTP
+only then, too. Only container images: a manifest whose config is another media type (a Helm
+chart, an attestation) is refused, as are foreign layers.
 
 The manifest digest is the sha256 of the manifest bytes the registry served (checked against
 `Docker-Content-Digest` and against a digest reference); from an index it is the digest of the
@@ -48,6 +51,8 @@ DOCKER_HUB_HOST = "registry-1.docker.io"
 SCHEMA1_TYPES = {"application/vnd.docker.distribution.manifest.v1+json",
                  "application/vnd.docker.distribution.manifest.v1+prettyjws"}
 ACCEPT = ", ".join([*sorted(MANIFEST_TYPES), *sorted(INDEX_TYPES)])
+CONFIG_TYPES = ("application/vnd.oci.image.config.v1+json",
+                "application/vnd.docker.container.image.v1+json")
 FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 USER_AGENT = "imagegate"
 
@@ -137,15 +142,21 @@ def is_reference(text: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class RegistryOptions:
-    """How to reach a registry. `insecure`: plain HTTP (and no TLS verification of a token
-    realm), only when asked — meant for a registry on loopback. `ca_file`: a CA bundle for a
-    private registry's TLS certificate."""
+    """How to reach a registry. Plain HTTP (and no TLS verification of a token realm) only
+    when asked — meant for a registry on loopback: `insecure` for any registry, or
+    `insecure_registries` naming hosts as references write them ("127.0.0.1:5000"), as
+    docker's `--insecure-registry`. `ca_file`: a CA bundle for a private registry's TLS
+    certificate."""
 
     username: str | None = None
     password: str | None = None
     insecure: bool = False
+    insecure_registries: tuple[str, ...] = ()
     ca_file: str | None = None
     timeout: float = 60.0
+
+    def plain_http(self, ref: Reference) -> bool:
+        return self.insecure or ref.registry in self.insecure_registries
 
 
 def _basic(user: str, password: str) -> str:
@@ -200,13 +211,14 @@ class RegistryClient:
     def __init__(self, ref: Reference, options: RegistryOptions) -> None:
         self.ref = ref
         self.options = options
-        self.scheme = "http" if options.insecure else "https"
-        self.base = f"{self.scheme}://{ref.host}"
-        verify: bool | str = options.ca_file or not options.insecure
+        self.insecure = options.plain_http(ref)
+        self.base = f"{'http' if self.insecure else 'https'}://{ref.host}"
+        verify: bool | str = options.ca_file or not self.insecure
         self.http = httpx.Client(timeout=options.timeout, follow_redirects=True,
                                  headers={"User-Agent": USER_AGENT}, verify=verify)
         self.auth: str | None = None  # the Authorization header value
         self.tried: set[str] = set()  # challenges already answered
+        self.used = False  # whether a request has succeeded with `auth` (so it may expire)
 
     @property
     def where(self) -> str:
@@ -223,7 +235,7 @@ class RegistryClient:
         try:
             return self.http.send(request, stream=True, auth=auth)
         except httpx.ConnectError as exc:
-            hint = ("" if self.options.insecure or "SSL" not in str(exc).upper()
+            hint = ("" if self.insecure or "SSL" not in str(exc).upper()
                     else " (a plain-HTTP registry needs --insecure-registry)")
             raise AnalysisError(self.where, f"cannot connect to {url}: {exc}{hint}") from exc
         except httpx.HTTPError as exc:
@@ -246,11 +258,12 @@ class RegistryClient:
         header = response.headers.get("WWW-Authenticate", "")
         if not header:
             raise AnalysisError(self.where, "HTTP 401 without a WWW-Authenticate challenge")
-        if header in self.tried:
+        if header in self.tried and not self.used:  # a fresh answer refused: not an expiry
             who = "the credentials" if self.options.username else "anonymous access"
             raise AnalysisError(self.where, f"authentication refused: the registry rejected "
                                             f"{who} ({_registry_errors(response, body)})")
         self.tried.add(header)
+        self.used = False
         scheme, params = _challenge(header)
         user, password = self.options.username, self.options.password
         if scheme == "basic":
@@ -269,7 +282,7 @@ class RegistryClient:
             raise AnalysisError(self.where, "Bearer challenge without a realm")
         parts = urlsplit(realm)
         if parts.scheme not in ("https", "http") or (parts.scheme == "http"
-                                                    and not self.options.insecure):
+                                                    and not self.insecure):
             raise AnalysisError(self.where, f"token realm {realm!r} is not https "
                                             "(plain HTTP only with --insecure-registry)")
         query = {"service": params["service"]} if params.get("service") else {}
@@ -304,6 +317,7 @@ class RegistryClient:
                 headers["Authorization"] = self.auth
             response = self._send(url, headers=headers)
             if response.status_code < 400:
+                self.used = self.auth is not None
                 return response
             body = _finish(response)
             if response.status_code == 401:
@@ -467,6 +481,9 @@ def _image(client: RegistryClient, ref: Reference, doc: dict[str, Any], digest: 
     if not isinstance(config_desc, dict):
         raise AnalysisError(what, "manifest has no config descriptor")
     config_digest = check_digest(config_desc.get("digest"), what + " config digest")
+    config_type = config_desc.get("mediaType")
+    if config_type not in (None, *CONFIG_TYPES):
+        raise AnalysisError(what, f"not a container image: the config is {config_type!r}")
     config_what = f"{ref.text} config {config_digest}"
     data, _ = client.small(f"blobs/{config_digest}", config_what, limits.max_metadata_size)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
