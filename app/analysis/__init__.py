@@ -17,9 +17,11 @@ from app.analysis.model import (
 )
 from app.analysis.secrets import DEFAULT_SECRET_REGEXES
 from app.analysis.sources.registry import RegistryOptions
+from app.analysis.sources.sbom import KINDS as SBOM_KINDS
 
 __all__ = [
     "DEFAULT_SECRET_REGEXES",
+    "SBOM_KINDS",
     "AnalysisError",
     "AnalysisLimits",
     "DistroRecord",

@@ -15,8 +15,16 @@ from urllib.parse import quote
 
 import pytest
 
-from app.analysis import AnalysisError, AnalysisLimits, ImageAnalysis, PackageRecord, analyze
+from app.analysis import (
+    SBOM_KINDS,
+    AnalysisError,
+    AnalysisLimits,
+    ImageAnalysis,
+    PackageRecord,
+    analyze,
+)
 from app.analysis.sources.sbom import canonical_digest
+from app.services.facts import image_facts
 from tests.analysis.builders import docker_archive
 from tests.analysis.test_registry import LAYERS
 
@@ -332,6 +340,9 @@ def test_three_formats_agree(tmp_path: Path, image: ImageAnalysis) -> None:
     assert sets[0] == sets[1] == sets[2]
     assert len({r.digest for r in results}) == 1
     assert all(r.files == () and r.secret_matches == () for r in results)
+    # The service gives the engine no file facts for these kinds (file gates say so).
+    assert all(image_facts(r).files is None for r in results)
+    assert {r.source_kind for r in results} == set(SBOM_KINDS)
 
 
 # -- digests --------------------------------------------------------------------------------
