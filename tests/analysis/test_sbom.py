@@ -525,3 +525,50 @@ def test_packages_without_versions_or_of_other_ecosystems_are_reported(tmp_path:
     assert result.warnings == (
         f"{tmp_path / 'sbom.json'} components[1]: left-pad has no version; skipped",
         "SBOM packages of ecosystems not analyzed were skipped (cargo: 1)")
+
+
+# -- robustness: mutated documents -------------------------------------------------------------
+
+_WEIRD: list[Any] = [None, 0, -1, 1.5, "", "x", "sha256:zz", [], {}, [1], {"a": 1}, True, "!!",
+                     [None], [{}]]
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for k, v in items:
+        out.extend(_paths(v, (*prefix, k)))
+    return out
+
+
+def test_mutated_documents_fail_only_with_analysis_errors(tmp_path: Path,
+                                                         image: ImageAnalysis) -> None:
+    """Any element replaced by a value of the wrong type: an AnalysisError or a result that
+    round-trips, never another exception."""
+    import copy
+    import random
+
+    rng = random.Random(20240501)
+    docs = [syft_doc(image), cyclonedx_doc(image, "1.6"),
+            cyclonedx_doc(image, "1.5", syft_properties=False), spdx_doc(image, "SPDX-2.3"),
+            json.loads((DATA / "syft-alpine-3.19.json").read_text())]
+    path = tmp_path / "mutated.json"
+    for doc in docs:
+        paths = _paths(doc)
+        for _ in range(150):
+            mutated = copy.deepcopy(doc)
+            for where in rng.sample(paths, k=rng.randint(1, 3)):
+                target = mutated
+                try:
+                    for key in where[:-1]:
+                        target = target[key]
+                    target[where[-1]] = copy.deepcopy(rng.choice(_WEIRD))
+                except (KeyError, IndexError, TypeError):
+                    pass  # an earlier mutation replaced a parent
+            path.write_text(json.dumps(mutated))
+            try:
+                result = analyze(path)
+            except AnalysisError:
+                continue
+            assert ImageAnalysis.from_dict(result.to_dict()) == result

@@ -235,8 +235,12 @@ class RegistryClient:
         try:
             return self.http.send(request, stream=True, auth=auth)
         except httpx.ConnectError as exc:
-            hint = ("" if self.insecure or "SSL" not in str(exc).upper()
-                    else " (a plain-HTTP registry needs --insecure-registry)")
+            text = str(exc).upper()
+            hint = ""
+            if "CERTIFICATE_VERIFY_FAILED" in text:
+                hint = " (its TLS certificate is not trusted: pass the CA bundle)"
+            elif "SSL" in text and not self.insecure:
+                hint = " (a plain-HTTP registry needs --insecure-registry)"
             raise AnalysisError(self.where, f"cannot connect to {url}: {exc}{hint}") from exc
         except httpx.HTTPError as exc:
             raise AnalysisError(self.where, f"request to {url} failed: {exc}") from exc
@@ -438,6 +442,8 @@ def _manifest(client: RegistryClient, reference: str, limits: AnalysisLimits,
     doc: dict[str, Any] = parse_json(data, what)
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
     media_type = doc.get("mediaType") or content_type
+    if not isinstance(media_type, str):
+        raise AnalysisError(what, f"mediaType is not a string: {media_type!r}")
     if media_type in SCHEMA1_TYPES or doc.get("schemaVersion") == 1:
         raise AnalysisError(what, "Docker v2 schema 1 manifests are not supported")
     return doc, media_type, digest
@@ -460,6 +466,8 @@ def resolve(text: str, limits: AnalysisLimits, *, platform: str | None = None,
                 if not isinstance(manifests, list) or not all(isinstance(m, dict)
                                                               for m in manifests):
                     raise AnalysisError(what, "index has no manifests list")
+                if any(not isinstance(m.get("platform") or {}, dict) for m in manifests):
+                    raise AnalysisError(what, "index has a platform that is not an object")
                 chosen = _pick(manifests, wanted, what, explicit=platform is not None)
                 child = check_digest(chosen.get("digest"), what + " manifest digest")
                 what = f"{text} manifest {child}"
@@ -493,7 +501,8 @@ def _image(client: RegistryClient, ref: Reference, doc: dict[str, Any], digest: 
     layer_descs = doc.get("layers")
     if not isinstance(layer_descs, list):
         raise AnalysisError(what, "manifest has no layers list")
-    diff_ids = (config.get("rootfs") or {}).get("diff_ids")
+    rootfs = config.get("rootfs")
+    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
     if not isinstance(diff_ids, list) or len(diff_ids) != len(layer_descs):
         raise AnalysisError(config_what, f"rootfs.diff_ids does not match the manifest's "
                                          f"{len(layer_descs)} layers")

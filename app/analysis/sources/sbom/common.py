@@ -174,13 +174,13 @@ def config_facts(cfg: dict[str, Any]) -> dict[str, Any]:
     run = cfg.get("config") if isinstance(cfg.get("config"), dict) else {}
     assert isinstance(run, dict)
     env: dict[str, str] = {}
-    for item in run.get("Env") or []:
+    for item in listed(run.get("Env")):
         if isinstance(item, str):
             key, _, value = item.partition("=")
             env[key] = value
     labels = run.get("Labels") if isinstance(run.get("Labels"), dict) else {}
     assert isinstance(labels, dict)
-    history = tuple(str(h.get("created_by", "")) for h in cfg.get("history") or []
+    history = tuple(str(h.get("created_by", "")) for h in listed(cfg.get("history"))
                     if isinstance(h, dict))
     healthcheck = run.get("Healthcheck")
     ports = run.get("ExposedPorts") if isinstance(run.get("ExposedPorts"), dict) else {}
@@ -224,6 +224,21 @@ class SbomFacts:
         if layer_id in self.diff_ids and len(self.layers) == len(self.diff_ids):
             return self.layers[self.diff_ids.index(layer_id)]
         return str(layer_id)
+
+
+def text_or_none(value: Any) -> str | None:
+    """A non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
+
+
+def listed(value: Any) -> list[Any]:
+    """`value` if it is a list, else nothing: for optional lists read leniently."""
+    return value if isinstance(value, list) else []
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of an optional list."""
+    return [x for x in listed(value) if isinstance(x, dict)]
 
 
 def need(value: Any, kind: type, where: str, what: str) -> Any:

@@ -15,6 +15,7 @@ from app.analysis.model import DistroRecord, PackageRecord
 from app.analysis.sources.registry import is_reference, parse_reference
 from app.analysis.sources.sbom.common import (
     SbomFacts,
+    dicts,
     distro_from_purl,
     is_digest,
     need,
@@ -23,6 +24,9 @@ from app.analysis.sources.sbom.common import (
     release_of,
     split_conjunction,
     upstream,
+)
+from app.analysis.sources.sbom.common import (
+    text_or_none as _text,
 )
 
 KIND = "cyclonedx-json"
@@ -37,8 +41,8 @@ def matches(doc: dict[str, Any]) -> bool:
 
 def _properties(component: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for p in component.get("properties") or ():
-        if isinstance(p, dict) and isinstance(p.get("name"), str) and "value" in p:
+    for p in dicts(component.get("properties")):
+        if isinstance(p.get("name"), str) and "value" in p:
             out.setdefault(p["name"], str(p["value"]))
     return out
 
@@ -90,12 +94,12 @@ def _image(facts: SbomFacts, component: Any) -> None:
         facts.manifest_digest = component["version"]
     if is_digest(props.get("aquasecurity:trivy:ImageID")):
         facts.config_digest = props["aquasecurity:trivy:ImageID"]
-    diff_ids = [p["value"] for p in component.get("properties") or ()
-                if isinstance(p, dict) and p.get("name") == "aquasecurity:trivy:DiffID"
+    diff_ids = [p["value"] for p in dicts(component.get("properties"))
+                if p.get("name") == "aquasecurity:trivy:DiffID"
                 and is_digest(p.get("value"))]
     facts.diff_ids = facts.layers = tuple(diff_ids)
-    tags = [p["value"] for p in component.get("properties") or ()
-            if isinstance(p, dict) and p.get("name") == "aquasecurity:trivy:RepoTag"
+    tags = [p["value"] for p in dicts(component.get("properties"))
+            if p.get("name") == "aquasecurity:trivy:RepoTag"
             and isinstance(p.get("value"), str)]
     name = component.get("name")
     if (not tags and isinstance(name, str) and is_reference(name)
@@ -110,8 +114,8 @@ def _location(c: dict[str, Any], props: dict[str, str]) -> tuple[str | None, str
     if path is None:
         evidence = c.get("evidence") if isinstance(c.get("evidence"), dict) else {}
         assert isinstance(evidence, dict)
-        for occurrence in evidence.get("occurrences") or ():
-            if isinstance(occurrence, dict) and isinstance(occurrence.get("location"), str):
+        for occurrence in dicts(evidence.get("occurrences")):
+            if isinstance(occurrence.get("location"), str):
                 path = occurrence["location"]
                 break
     if path is None and isinstance(props.get("aquasecurity:trivy:FilePath"), str):
@@ -130,7 +134,7 @@ def read(doc: dict[str, Any], where: str) -> SbomFacts:
     hint: DistroRecord | None = None
     for at, c in _walk(doc.get("components"), f"{where} components"):
         props = _properties(c)
-        kind = c.get("type")
+        kind = c.get("type") if isinstance(c.get("type"), str) else None
         if kind == "operating-system":
             facts.distro = facts.distro or _distro(c, props)  # the OS component wins
             continue
@@ -155,7 +159,7 @@ def read(doc: dict[str, Any], where: str) -> SbomFacts:
         facts.packages.append(PackageRecord(
             name=name, version=version, type=type_, release=release_of(type_, version),
             source=source or upstream(purl), architecture=arch or None,
-            licenses=_licenses(c.get("licenses")), purl=c.get("purl") or None, location=path,
+            licenses=_licenses(c.get("licenses")), purl=_text(c.get("purl")), location=path,
             layer=facts.layer_of(layer)))
         hint = hint or distro_from_purl(purl)
     facts.distro = facts.distro or hint

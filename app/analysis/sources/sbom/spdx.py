@@ -16,6 +16,7 @@ from app.analysis.model import DistroRecord, PackageRecord
 from app.analysis.sources.sbom.common import (
     Purl,
     SbomFacts,
+    dicts,
     distro_from_purl,
     is_digest,
     need,
@@ -37,8 +38,8 @@ def matches(doc: dict[str, Any]) -> bool:
 
 
 def _purl(package: dict[str, Any]) -> tuple[str | None, Purl | None]:
-    for ref in package.get("externalRefs") or ():
-        if (isinstance(ref, dict) and ref.get("referenceType") == "purl"
+    for ref in dicts(package.get("externalRefs")):
+        if (ref.get("referenceType") == "purl"
                 and isinstance(ref.get("referenceLocator"), str)):
             text = ref["referenceLocator"]
             return text, parse_purl(text)
@@ -48,8 +49,8 @@ def _purl(package: dict[str, Any]) -> tuple[str | None, Purl | None]:
 def _annotations(package: dict[str, Any]) -> list[tuple[str, str]]:
     """Trivy's `Key: value` package annotations."""
     out = []
-    for a in package.get("annotations") or ():
-        if isinstance(a, dict) and isinstance(a.get("comment"), str) and ": " in a["comment"]:
+    for a in dicts(package.get("annotations")):
+        if isinstance(a.get("comment"), str) and ": " in a["comment"]:
             key, _, value = a["comment"].partition(": ")
             out.append((key.strip(), value.strip()))
     return out

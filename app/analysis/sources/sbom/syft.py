@@ -12,14 +12,19 @@ from app.analysis.model import DistroRecord, PackageRecord
 from app.analysis.sources.sbom.common import (
     SbomFacts,
     b64_json,
+    dicts,
     distro_from_purl,
     file_records,
     is_digest,
+    listed,
     need,
     our_type,
     parse_purl,
     release_of,
     upstream,
+)
+from app.analysis.sources.sbom.common import (
+    text_or_none as _text,
 )
 
 KIND = "syft-json"
@@ -54,7 +59,7 @@ def _distro(value: Any) -> DistroRecord | None:
     version = value.get("versionID") if "versionID" in value else value.get("version")
     like = value.get("idLike")
     id_like = tuple(like.split()) if isinstance(like, str) else tuple(
-        str(x) for x in like or () if isinstance(x, str))
+        str(x) for x in listed(like) if isinstance(x, str))
     return DistroRecord(id=id_.lower(), version_id=str(version or ""), id_like=id_like)
 
 
@@ -76,10 +81,10 @@ def _image(facts: SbomFacts, source: Any, where: str) -> None:
     tags = meta.get("tags")
     facts.repo_tags = tuple(str(t) for t in tags if isinstance(t, str)) if isinstance(
         tags, list) else ()
-    layer_meta = [x for x in meta.get("layers") or () if isinstance(x, dict)]
+    layer_meta = dicts(meta.get("layers"))
     if config is not None:
         diff_ids = (config.get("rootfs") or {}).get("diff_ids")
-        facts.diff_ids = tuple(str(d) for d in diff_ids or () if is_digest(d))
+        facts.diff_ids = tuple(str(d) for d in listed(diff_ids) if is_digest(d))
     if not facts.diff_ids:  # Syft's layer digests are the diff_ids
         facts.diff_ids = tuple(str(x["digest"]) for x in layer_meta if is_digest(x.get("digest")))
     descriptors = manifest.get("layers") if manifest else None
@@ -117,7 +122,7 @@ def read(doc: dict[str, Any], where: str) -> SbomFacts:
             continue
         meta = a.get("metadata") if isinstance(a.get("metadata"), dict) else {}
         assert isinstance(meta, dict)
-        locations = [x for x in a.get("locations") or () if isinstance(x, dict)]
+        locations = dicts(a.get("locations"))
         first = locations[0] if locations else {}
         source = meta.get("source") or meta.get("sourceRpm") or meta.get("originPackage")
         arch = meta.get("architecture") or meta.get("arch") or (
@@ -126,7 +131,7 @@ def read(doc: dict[str, Any], where: str) -> SbomFacts:
             name=name, version=version, type=type_, release=release_of(type_, version),
             source=str(source) if source else upstream(purl),
             architecture=str(arch) if arch else None,
-            licenses=_licenses(a.get("licenses")), purl=a.get("purl") or None,
+            licenses=_licenses(a.get("licenses")), purl=_text(a.get("purl")),
             location=str(first["path"]) if first.get("path") else None,
             layer=facts.layer_of(first.get("layerID")), files=file_records(meta.get("files"))))
         if facts.distro is None:
