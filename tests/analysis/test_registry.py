@@ -85,8 +85,10 @@ class Setup:
         return f"{self.registry.host}/test/app:1.0"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    """A registry on a free loopback port with temp storage, and the test image pushed to it
+    as test/app:1.0."""
     require("docker-registry", "skopeo")
     work = tmp_path_factory.mktemp("registry")
     storage = work / "storage"
@@ -259,7 +261,7 @@ def test_insecure_registries_by_host(setup: Setup) -> None:
 # -- auth ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def token_registry(setup: Setup) -> Iterator[tuple[Registry, TokenServer]]:
     """The same storage served by a second registry with token auth."""
     tokens = TokenServer(USERS, setup.work / "token")
