@@ -56,9 +56,11 @@ def parse(doc: dict[str, Any], where: str) -> SbomFacts:
                                "Syft artifacts/schema, bomFormat or spdxVersion)")
 
 
-def read(path: str, limits: AnalysisLimits, *, dockerfile: str | None = None) -> ImageAnalysis:
+def read(path: str, limits: AnalysisLimits, *, dockerfile: str | None = None,
+         anchore_guessed_dockerfile: bool = True) -> ImageAnalysis:
     """An SBOM file as `ImageAnalysis` facts (no files). Its size is capped by
-    `limits.max_capture_size`."""
+    `limits.max_capture_size`. Without `dockerfile`, one is guessed from the config's
+    history when the SBOM carries the config (as `analyze` guesses one)."""
     try:
         size = os.path.getsize(path)
         if size > limits.max_capture_size:
@@ -68,11 +70,12 @@ def read(path: str, limits: AnalysisLimits, *, dockerfile: str | None = None) ->
     except OSError as exc:
         raise AnalysisError(path, f"cannot read: {exc.strerror}") from exc
     doc: dict[str, Any] = parse_json(data.removeprefix(b"\xef\xbb\xbf"), path)
-    return analysis(parse(doc, path), doc, dockerfile=dockerfile)
+    return analysis(parse(doc, path), doc, dockerfile=dockerfile,
+                    anchore_guessed_dockerfile=anchore_guessed_dockerfile)
 
 
-def analysis(facts: SbomFacts, doc: dict[str, Any], *,
-             dockerfile: str | None = None) -> ImageAnalysis:
+def analysis(facts: SbomFacts, doc: dict[str, Any], *, dockerfile: str | None = None,
+             anchore_guessed_dockerfile: bool = True) -> ImageAnalysis:
     digest = facts.manifest_digest if is_digest(facts.manifest_digest) else None
     digest = digest or canonical_digest(doc)
     image_id = (facts.config_digest or digest).removeprefix("sha256:")
@@ -85,7 +88,8 @@ def analysis(facts: SbomFacts, doc: dict[str, Any], *,
     if dockerfile is not None:
         contents, mode = dockerfile, "Actual"
     elif history:
-        contents, mode = dockerfile_module.guess(history), "Guessed"
+        contents = dockerfile_module.guess(history, anchore=anchore_guessed_dockerfile)
+        mode = "Guessed"
     else:
         contents, mode = "", None
     warnings = list(facts.warnings)
