@@ -9,6 +9,7 @@ import base64
 import contextlib
 import datetime
 import hashlib
+import ipaddress
 import json
 import os
 import shutil
@@ -63,8 +64,8 @@ class Registry:
             self.process.wait()
 
 
-def start_registry(workdir: Path, storage: Path, *, auth: dict[str, Any] | None = None
-                   ) -> Registry:
+def start_registry(workdir: Path, storage: Path, *, auth: dict[str, Any] | None = None,
+                   tls: tuple[Path, Path] | None = None) -> Registry:
     """`docker-registry serve` on a free loopback port; waits until `/v2/` answers."""
     workdir.mkdir(parents=True, exist_ok=True)
     for _attempt in range(5):
@@ -75,6 +76,8 @@ def start_registry(workdir: Path, storage: Path, *, auth: dict[str, Any] | None 
                   "http": {"addr": f"127.0.0.1:{port}", "secret": uuid.uuid4().hex}}
         if auth:
             config["auth"] = auth
+        if tls:
+            config["http"]["tls"] = {"certificate": str(tls[0]), "key": str(tls[1])}
         path = workdir / f"config-{port}.yml"  # JSON is YAML
         path.write_text(json.dumps(config))
         log = workdir / f"registry-{port}.log"
@@ -85,7 +88,9 @@ def start_registry(workdir: Path, storage: Path, *, auth: dict[str, Any] | None 
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                if httpx.get(f"http://{registry.host}/v2/", timeout=1).status_code in (200, 401):
+                scheme = "https" if tls else "http"
+                probe = httpx.get(f"{scheme}://{registry.host}/v2/", timeout=1, verify=False)
+                if probe.status_code in (200, 401):
                     return registry
             except httpx.HTTPError:
                 time.sleep(0.1)
@@ -225,6 +230,54 @@ class TokenServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def tls_files(workdir: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it: (ca, cert, key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imagegate test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True,
+                                       crl_sign=True, content_commitment=False,
+                                       key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False,
+                                       decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    workdir.mkdir(parents=True, exist_ok=True)
+    paths = workdir / "ca.pem", workdir / "server.pem", workdir / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.TraditionalOpenSSL,
+                                           serialization.NoEncryption()))
+    return paths
 
 
 def htpasswd(path: Path, users: dict[str, str]) -> Path:

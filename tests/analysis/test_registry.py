@@ -47,6 +47,7 @@ from tests.analysis.registry_server import (
     require,
     skopeo_copy,
     start_registry,
+    tls_files,
 )
 
 INSECURE = RegistryOptions(insecure=True)
@@ -431,6 +432,24 @@ def test_unreachable_and_plain_http_without_insecure(setup: Setup) -> None:
         analyze(f"127.0.0.1:{port}/test/app:1.0", registry_options=INSECURE)
     with pytest.raises(AnalysisError, match="needs --insecure-registry"):
         analyze(setup.ref)
+
+
+def test_https_registry_with_a_private_ca(setup: Setup) -> None:
+    """HTTPS, the default: the same storage served over TLS with a certificate from a
+    throwaway CA; trusted through `ca_file`, refused without it."""
+    ca, cert, key = tls_files(setup.work / "tls")
+    registry = start_registry(setup.work / "tls-registry", setup.storage, tls=(cert, key))
+    try:
+        ref = f"{registry.host}/test/app:1.0"
+        pulled = analyze(ref, registry_options=RegistryOptions(ca_file=str(ca)))
+        assert pulled.digest == analyze(setup.ref, registry_options=INSECURE).digest
+        assert pulled.packages
+        with pytest.raises(AnalysisError, match="TLS certificate is not trusted"):
+            analyze(ref)
+        with pytest.raises(AnalysisError, match="not a readable CA bundle"):
+            analyze(ref, registry_options=RegistryOptions(ca_file=str(setup.work / "no.pem")))
+    finally:
+        registry.stop()
 
 
 def test_not_a_registry(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import re
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, cast
@@ -213,7 +214,12 @@ class RegistryClient:
         self.options = options
         self.insecure = options.plain_http(ref)
         self.base = f"{'http' if self.insecure else 'https'}://{ref.host}"
-        verify: bool | str = options.ca_file or not self.insecure
+        verify: bool | ssl.SSLContext = not self.insecure
+        if options.ca_file:
+            try:
+                verify = ssl.create_default_context(cafile=options.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise AnalysisError(options.ca_file, f"not a readable CA bundle: {exc}") from exc
         self.http = httpx.Client(timeout=options.timeout, follow_redirects=True,
                                  headers={"User-Agent": USER_AGENT}, verify=verify)
         self.auth: str | None = None  # the Authorization header value
