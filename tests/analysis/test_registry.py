@@ -452,6 +452,26 @@ def test_https_registry_with_a_private_ca(setup: Setup) -> None:
         registry.stop()
 
 
+def test_python_m_app_analysis_pulls(setup: Setup, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch,
+                                     token_registry: tuple[Registry, TokenServer]) -> None:
+    import io
+
+    from app.analysis.__main__ import main
+
+    assert main([setup.ref, "--insecure-registry", "--summary"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["source_kind"], doc["packages"]) == ("registry", {"dpkg": 3, "npm": 1,
+                                                                  "python": 1})
+    registry, _ = token_registry
+    monkeypatch.setattr("sys.stdin", io.StringIO("wonderland\n"))
+    assert main([f"{registry.host}/test/app:1.0", "--insecure-registry", "--summary",
+                 "--username", "alice", "--password-stdin"]) == 0
+    assert json.loads(capsys.readouterr().out)["digest"] == doc["digest"]
+    assert main([f"{registry.host}/test/app:1.0", "--insecure-registry"]) == 2
+    assert "authentication refused" in capsys.readouterr().err
+
+
 def test_not_a_registry(tmp_path: Path) -> None:
     """A web server that is no OCI distribution API."""
     import threading
