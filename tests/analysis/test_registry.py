@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from app.analysis import AnalysisError, ImageAnalysis, analyze
+from app.analysis.sources.oci import parse_platform
 from app.analysis.sources.registry import (
     ACCEPT,
     RegistryClient,
@@ -175,6 +176,9 @@ def test_multi_platform_index(setup: Setup) -> None:
     assert {f.path: f.size for f in arm.files}["/etc/arch"] == 5
     amd = analyze(ref, platform="amd64", registry_options=INSECURE)
     assert amd.digest == digests["amd64"]
+    _, host_arch, _ = parse_platform(None)
+    if host_arch in digests:  # no platform: the host's, as docker pulls
+        assert analyze(ref, registry_options=INSECURE).digest == digests[host_arch]
     with pytest.raises(AnalysisError, match=r"no manifest for platform linux/s390x; available: "
                                             r"linux/amd64, linux/arm64"):
         analyze(ref, platform="linux/s390x", registry_options=INSECURE)
