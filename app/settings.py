@@ -25,6 +25,9 @@ class Settings:
     # may take before it is answered 504 (analysis of an upload included).
     max_upload_bytes: int = 8 * 1024**3
     request_timeout: float = 600.0
+    # How long one server process reuses a rendered check response (0: never). A write in
+    # the same process clears them at once; other processes may answer this long after it.
+    check_cache_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -41,6 +44,8 @@ class Settings:
             admin_password=env.get("IMAGEGATE_ADMIN_PASSWORD") or None,
             max_upload_bytes=_number(env, "IMAGEGATE_MAX_UPLOAD_BYTES", 8 * 1024**3, int),
             request_timeout=_number(env, "IMAGEGATE_REQUEST_TIMEOUT", 600.0, float),
+            check_cache_seconds=_number(env, "IMAGEGATE_CHECK_CACHE_SECONDS", 1.0, float,
+                                        allow_zero=True),
         )
 
     @property
@@ -49,7 +54,8 @@ class Settings:
         return self.home / "uploads"
 
 
-def _number(env: dict[str, str], name: str, default: Any, kind: Callable[[str], Any]) -> Any:
+def _number(env: dict[str, str], name: str, default: Any, kind: Callable[[str], Any], *,
+            allow_zero: bool = False) -> Any:
     raw = env.get(name)
     if not raw:
         return default
@@ -57,6 +63,7 @@ def _number(env: dict[str, str], name: str, default: Any, kind: Callable[[str], 
         value = kind(raw)
     except ValueError:
         raise InvalidInputError(f"{name}={raw!r} is not a number") from None
-    if value <= 0:
-        raise InvalidInputError(f"{name} must be positive, not {raw}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InvalidInputError(f"{name} must be {'>= 0' if allow_zero else 'positive'}, "
+                                f"not {raw}")
     return value

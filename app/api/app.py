@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from app.api import rest
 from app.api.auth import CredentialCache
 from app.api.errors import handle_http_error, handle_imagegate_error, handle_unexpected_error
+from app.api.rest.cache import ResponseCache
 from app.api.timeout import TimeoutMiddleware
 from app.catalog.db import Database
 from app.catalog.schema import require_current
@@ -42,4 +43,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.db = database
     app.state.settings = settings
     app.state.credentials = CredentialCache()
+    app.state.check_cache = ResponseCache(settings.check_cache_seconds)
     return app

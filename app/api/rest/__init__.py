@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.api.rest import accounts, checks, images, openapi, policies, system
-from app.api.rest.common import Endpoint
+from app.api.rest.common import Endpoint, Handler
 
 
 async def openapi_json(_: Request) -> Response:
@@ -43,8 +43,21 @@ def document() -> dict[str, Any]:
     return _document()
 
 
+def _invalidating(handler: Handler) -> Handler:
+    """A write: once it is done (or failed), no cached check response predates it."""
+
+    async def write(request: Request) -> Response:
+        try:
+            return await handler(request)
+        finally:
+            request.app.state.check_cache.invalidate()
+
+    return write
+
+
 def routes() -> list[Route]:
-    return [Route(e.path, e.handler, methods=[e.method], name=f"{e.method} {e.path}")
+    return [Route(e.path, e.handler if e.method == "GET" else _invalidating(e.handler),
+                  methods=[e.method], name=f"{e.method} {e.path}")
             for e in endpoints()]
 
 

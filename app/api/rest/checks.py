@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.api.auth import cached_scope
+from app.api.rest.cache import ResponseCache
 from app.api.rest.common import (
     BOOL,
     Endpoint,
@@ -16,6 +20,7 @@ from app.api.rest.common import (
     db_of,
     digest_param,
     flag,
+    in_thread,
     ok,
     path_digest,
     path_image_id,
@@ -36,7 +41,7 @@ def _base_digest(request: Request) -> str | None:
     return value.lower()
 
 
-def _check(request: Request, ref: str, *, v1: bool) -> Any:
+def _check(request: Request, ref: str, *, v1: bool) -> Callable[[Scope], Any]:
     tag = required_query(request, "tag", WHY_TAG)
     policy = query(request, "policyId" if v1 else "policy_id")
     detail = flag(request, "detail", True)
@@ -56,21 +61,72 @@ def _check(request: Request, ref: str, *, v1: bool) -> Any:
     return work
 
 
+async def _answer(request: Request, work: Callable[[Scope], Any]) -> Response:
+    """The check's response, from the process's short-lived cache when it has it (see
+    app/api/rest/cache.py); interactive checks are always evaluated afresh."""
+    cache: ResponseCache = request.app.state.check_cache
+    if not cache.enabled or flag(request, "interactive", False):
+        return ok(await call(request, work))
+    scope = cached_scope(request, request.app.state.credentials)
+    if scope is None:
+        scope = await call(request, lambda s: s)
+    key = (scope.account_id, request.url.path, request.url.query)
+
+    async def compute() -> bytes:
+        generation = cache.generation
+        body = bytes(ok(await in_thread(lambda: work(scope))).body)
+        cache.put(key, body, generation)
+        return body
+
+    async def refresh() -> None:
+        try:
+            await compute()
+        except Exception:
+            cache.drop(key)  # the next request evaluates (and reports the error) itself
+        finally:
+            cache.refreshing.discard(key)
+
+    while True:
+        found = cache.get(key)
+        if found is not None:
+            body, fresh = found
+            if not fresh and key not in cache.refreshing:
+                cache.refreshing.add(key)
+                task = asyncio.get_running_loop().create_task(refresh())
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+            return Response(body, media_type="application/json")
+        pending = cache.pending.get(key)
+        if pending is None:
+            break
+        await pending.wait()  # the same check is being computed: wait for it
+    cache.pending[key] = done = asyncio.Event()
+    try:
+        body = await compute()
+    finally:
+        del cache.pending[key]
+        done.set()
+    return Response(body, media_type="application/json")
+
+
+_background: set[asyncio.Task[None]] = set()  # refreshes in flight (kept referenced)
+
+
 async def check_v2(request: Request) -> Response:
-    return ok(await call(request, _check(request, path_digest(request, "image_digest"),
-                                         v1=False)))
+    return await _answer(request, _check(request, path_digest(request, "image_digest"),
+                                         v1=False))
 
 
 async def check_v2_by_id(request: Request) -> Response:
-    return ok(await call(request, _check(request, path_image_id(request), v1=False)))
+    return await _answer(request, _check(request, path_image_id(request), v1=False))
 
 
 async def check_v1(request: Request) -> Response:
-    return ok(await call(request, _check(request, path_digest(request), v1=True)))
+    return await _answer(request, _check(request, path_digest(request), v1=True))
 
 
 async def check_v1_by_id(request: Request) -> Response:
-    return ok(await call(request, _check(request, path_image_id(request), v1=True)))
+    return await _answer(request, _check(request, path_image_id(request), v1=True))
 
 
 R = "#/components/schemas/"
