@@ -2,7 +2,8 @@
 `GET /health` on the same server in the same run (`imagegate serve --workers 2`).
 
     .venv/bin/python -m scripts.bench_rest [--seconds 10] [--connections 32] [--workers 2]
-                                          [--database-url URL] [--client wrk|httpx]
+        [--database-url URL | --postgres [SERVER_URL]] [--client wrk|httpx]
+        [--no-response-cache]
 
 Load comes from Debian's `wrk` when it is installed (`apt-get install wrk`), else from an
 httpx async client in this process (which then limits the rate it can measure). Prints
@@ -60,6 +61,19 @@ POLICY = {"id": "bench", "name": "bench", "version": "2",
           "mappings": [{"id": "m", "name": "m", "registry": "*", "repository": "*",
                         "image": {"type": "tag", "value": "*"}, "rule_set_ids": ["rs"],
                         "allowlist_ids": []}]}
+
+
+def drop_database(server_url: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from app.catalog.db import normalize_url
+
+    name = make_url(url).database
+    engine = create_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def free_port() -> int:
@@ -120,11 +134,19 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", help="default: a SQLite file in a temp dir")
+    parser.add_argument("--postgres", metavar="SERVER_URL", nargs="?",
+                        const="postgresql://postgres@127.0.0.1:5432/test",
+                        help="use a new PostgreSQL database on this server (dropped after)")
     parser.add_argument("--no-response-cache", action="store_true",
                         help="IMAGEGATE_CHECK_CACHE_SECONDS=0: every check asks the service")
     parser.add_argument("--client", choices=("wrk", "httpx"),
                         default="wrk" if shutil.which("wrk") else "httpx")
     args = parser.parse_args()
+    if args.postgres:
+        from tests.conftest import postgres_database
+
+        os.environ["IMAGEGATE_TEST_POSTGRES_URL"] = args.postgres
+        args.database_url = postgres_database(f"imagegate_bench_{os.getpid()}")
     with tempfile.TemporaryDirectory(prefix="imagegate-bench-") as tmp:
         home = Path(tmp)
         archive = home / "bench.tar"
@@ -168,8 +190,13 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(30)
+            if args.postgres:
+                drop_database(args.postgres, args.database_url)
     health, checked = results["/health"], results["check"]
-    print(f"client={args.client} workers={args.workers} connections={args.connections} "
+    database = "postgresql" if args.database_url and "postgres" in args.database_url \
+        else "sqlite"
+    print(f"client={args.client} db={database} workers={args.workers} "
+          f"connections={args.connections} "
           f"seconds={args.seconds} findings={FINDINGS} "
           f"response_cache={'off' if args.no_response_cache else 'on'}")
     for name, r in results.items():

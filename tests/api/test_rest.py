@@ -374,3 +374,29 @@ def test_upload_limit_disconnect_and_timeout(tmp_path, archives) -> None:
             time.sleep(0.1)
         assert list(uploads.iterdir()) == []
         assert c.get("/v1/images").json() == []
+
+
+def test_a_write_is_seen_by_the_next_check(live: Live, world) -> None:
+    """The response cache never hides a change made through the same server."""
+    c = live.client()
+    digest = world["child"]["imageDigest"]
+    url = f"/v2/images/{digest}/check?tag=example/app:3.0"
+    assert c.get(url).json()["evaluations"][0]["status"] == "fail"
+    assert c.get(url).json()["evaluations"][0]["status"] == "fail"  # from the cache
+    item = {"id": "all-files", "gate": "files", "trigger_id": "*"}
+    c.put("/v1/policies/checks", json={"policyId": "checks",
+                                       "policybundle": policy_doc(items=(item,))})
+    assert c.get(url).json()["evaluations"][0]["status"] == "pass"
+    c.put("/v1/policies/checks", json={"policyId": "checks", "policybundle": policy_doc()})
+    assert c.get(url).json()["evaluations"][0]["status"] == "fail"
+
+
+def test_checks_without_the_response_cache(tmp_path, archives) -> None:
+    with serve("sqlite", tmp_path, IMAGEGATE_CHECK_CACHE_SECONDS="0") as server:
+        c = server.client()
+        c.post("/v1/policies", json=policy_doc()).raise_for_status()
+        c.put("/v2/policies/checks?active=true").raise_for_status()
+        digest = upload(c, archives.child, "example/app:1.0")[0]["imageDigest"]
+        for tag, status in ((APP, "fail"), (DEV, "pass"), (APP, "fail")):
+            body = c.get(f"/v2/images/{digest}/check", params={"tag": tag}).json()
+            assert body["evaluations"][0]["status"] == status
