@@ -19,15 +19,17 @@ import httpx
 import jsonschema_rs
 import pytest
 import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.api import create_app
 from app.api.rest import document
-from app.catalog.db import Database
+from app.catalog.db import Database, normalize_url
 from app.services import accounts
 from app.services.setup import initialize
 from app.settings import Settings
 from tests.analysis.builders import D, F, docker_archive
-from tests.conftest import postgres_database
+from tests.conftest import POSTGRES_URL, postgres_database
 
 ADMIN_PASSWORD = "admin-pw"
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12"\n'
@@ -186,6 +188,17 @@ def serve(kind: str, tmp: Path, **env: str) -> Iterator[Live]:
         thread.join(30)
         sock.close()
         db.dispose()
+        if kind == "postgresql":
+            drop_postgres_database(url)
+
+
+def drop_postgres_database(url: str) -> None:
+    parsed = make_url(normalize_url(url))
+    admin = create_engine(parsed.set(database=make_url(normalize_url(POSTGRES_URL)).database),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def admin_scope(db: Database) -> accounts.Scope:
