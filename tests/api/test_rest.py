@@ -343,9 +343,10 @@ def test_image_add_by_tag_and_delete(live: Live, world, archives) -> None:
 
 def test_upload_limit_disconnect_and_timeout(tmp_path, archives) -> None:
     size = archives.child.stat().st_size
-    env = {"IMAGEGATE_MAX_UPLOAD_BYTES": str(size - 1), "IMAGEGATE_REQUEST_TIMEOUT": "1"}
+    env = {"IMAGEGATE_MAX_UPLOAD_BYTES": str(size - 1), "IMAGEGATE_REQUEST_TIMEOUT": "3"}
     with serve("sqlite", tmp_path, **env) as server:
         c = server.client()
+        assert c.get("/v1").status_code == 200  # credentials verified (and cached) once
         too_big = c.post("/v1/images", content=archives.child.read_bytes(),
                          headers={"content-type": "application/x-tar"})
         assert too_big.status_code == 413 and too_big.json()["httpcode"] == 413

@@ -56,9 +56,12 @@ def _invalidating(handler: Handler) -> Handler:
 
 
 def routes() -> list[Route]:
+    """The routes, the hot ones first: Starlette tries them in order."""
+    hot = ("/health", "/check")
+    ordered = sorted(endpoints(), key=lambda e: not e.path.endswith(hot))
     return [Route(e.path, e.handler if e.method == "GET" else _invalidating(e.handler),
                   methods=[e.method], name=f"{e.method} {e.path}")
-            for e in endpoints()]
+            for e in ordered]
 
 
 __all__ = ["document", "endpoints", "routes"]

@@ -70,7 +70,7 @@ async def _answer(request: Request, work: Callable[[Scope], Any]) -> Response:
     scope = cached_scope(request, request.app.state.credentials)
     if scope is None:
         scope = await call(request, lambda s: s)
-    key = (scope.account_id, request.url.path, request.url.query)
+    key = (scope.account_id, request.scope["path"], request.scope["query_string"].decode("latin-1"))
 
     async def compute() -> bytes:
         generation = cache.generation
