@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -18,6 +21,7 @@ from tests.api.conftest import (
     Live,
     add_account,
     admin_scope,
+    free_socket,
     policy_doc,
     serve,
     upload,
@@ -401,3 +405,32 @@ def test_checks_without_the_response_cache(tmp_path, archives) -> None:
         for tag, status in ((APP, "fail"), (DEV, "pass"), (APP, "fail")):
             body = c.get(f"/v2/images/{digest}/check", params={"tag": tag}).json()
             assert body["evaluations"][0]["status"] == status
+
+
+def test_imagegate_serve_with_two_workers(tmp_path, archives) -> None:
+    """`imagegate serve --workers 2` (the uvicorn factory reading the environment)."""
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "IMAGEGATE_HOME": str(tmp_path),
+           "IMAGEGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'ig.db'}",
+           "IMAGEGATE_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    subprocess.run([sys.executable, "-m", "app.cli", "admin", "init"], env=env, check=True,
+                   capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port),
+                               "--workers", "2"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        c = httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=("admin", ADMIN_PASSWORD),
+                         timeout=60)
+        for _ in range(300):
+            try:
+                if c.get("/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        digest = upload(c, archives.child, "example/app:1.0")[0]["imageDigest"]
+        checked = c.get(f"/v1/images/{digest}/check", params={"tag": APP}).json()
+        assert checked[0][digest][APP][0]["status"] == "pass"  # the default policy: warn
+    finally:
+        server.terminate()
+        server.wait(30)
