@@ -6,21 +6,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 
-from app import __version__
+from app.api import rest
 from app.api.auth import CredentialCache
-from app.api.errors import handle_imagegate_error
+from app.api.errors import handle_http_error, handle_imagegate_error, handle_unexpected_error
+from app.api.rest.cache import ResponseCache
+from app.api.timeout import TimeoutMiddleware
 from app.catalog.db import Database
 from app.catalog.schema import require_current
 from app.errors import ImagegateError
 from app.settings import Settings
-
-
-async def health(_: Request) -> Response:
-    return JSONResponse({"status": "ok", "version": __version__})
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
@@ -36,10 +33,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         if db is None:
             database.dispose()
 
-    app = Starlette(routes=[Route("/health", health)],
-                    exception_handlers={ImagegateError: handle_imagegate_error},
+    app = Starlette(routes=rest.routes(),
+                    exception_handlers={ImagegateError: handle_imagegate_error,
+                                        HTTPException: handle_http_error,
+                                        Exception: handle_unexpected_error},
+                    middleware=[Middleware(TimeoutMiddleware,
+                                           timeout=settings.request_timeout)],
                     lifespan=lifespan)
     app.state.db = database
     app.state.settings = settings
     app.state.credentials = CredentialCache()
+    app.state.check_cache = ResponseCache(settings.check_cache_seconds)
     return app

@@ -25,6 +25,15 @@ class CredentialCache:
     ttl: float = 60.0
     _entries: dict[str, tuple[float, Principal]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _verifying: dict[str, threading.Lock] = field(default_factory=dict)
+
+    def verifying(self, key: str) -> threading.Lock:
+        """One verification at a time per credential: a burst of requests with the same
+        new credentials waits for one argon2 check instead of running one each."""
+        with self._lock:
+            if len(self._verifying) > 10_000:
+                self._verifying.clear()
+            return self._verifying.setdefault(key, threading.Lock())
 
     def get(self, key: str) -> Principal | None:
         with self._lock:
@@ -50,6 +59,16 @@ def authenticate(db: Database, conn: HTTPConnection, cache: CredentialCache) -> 
     cached = cache.get(cache_key)
     if cached is not None:
         return cached
+    with cache.verifying(cache_key):
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+        principal = _verify(db, scheme, value)
+        cache.put(cache_key, principal)
+        return principal
+
+
+def _verify(db: Database, scheme: str, value: str) -> Principal:
     if scheme.lower() == "basic":
         try:
             username, _, password = base64.b64decode(value).decode().partition(":")
@@ -64,10 +83,24 @@ def authenticate(db: Database, conn: HTTPConnection, cache: CredentialCache) -> 
         principal = accounts.authenticate_api_key(db, key=value.strip())
     else:
         raise AuthenticationError(f"unsupported authorization scheme '{scheme}'")
-    cache.put(cache_key, principal)
     return principal
 
 
 def request_scope(db: Database, conn: HTTPConnection, cache: CredentialCache) -> Scope:
     principal = authenticate(db, conn, cache)
     return accounts.scope_for(db, principal, conn.headers.get(ACCOUNT_HEADER) or None)
+
+
+def cached_scope(conn: HTTPConnection, cache: CredentialCache) -> Scope | None:
+    """The caller's scope when it needs no database: credentials verified recently and no
+    other account asked for. None otherwise (then use `request_scope`)."""
+    header = conn.headers.get("authorization", "")
+    if not header:
+        return None
+    principal = cache.get(hashlib.sha256(header.encode()).hexdigest())
+    if principal is None:
+        return None
+    account = conn.headers.get(ACCOUNT_HEADER)
+    if account and account != principal.account_name:
+        return None
+    return Scope(principal.account_id, principal.account_name, principal)

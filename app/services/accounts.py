@@ -191,3 +191,24 @@ def scope_for(db: Database, principal: Principal, account: str | None = None) ->
         if found is None or found.id is None:
             raise NotFoundError(f"account '{account}' does not exist")
         return Scope(found.id, found.name, principal)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """What `GET /account` and `GET /user` describe: the scope's account and the caller."""
+
+    account_name: str
+    account_created_at: datetime
+    username: str
+    role: str
+    user_created_at: datetime
+
+
+def account_info(db: Database, scope: Scope) -> AccountInfo:
+    with db.read() as session:
+        account = q.get_account_by_id(session, account_id=scope.account_id)
+        user = q.get_user_by_id(session, user_id=scope.principal.user_id)
+        if account is None or user is None:
+            raise NotFoundError(f"account '{scope.account_name}' does not exist")
+        return AccountInfo(account.name, account.created_at, user.username, user.role,
+                           user.created_at)

@@ -173,3 +173,21 @@ def tag_record(db: Database, scope: Scope, full_tag: str) -> tuple[Tag, list[Ima
         if tag is None or tag.id is None:
             raise NotFoundError(f"tag {full_tag} not found")
         return tag, [image for _, image in q.tag_history(session, tag_pk=tag.id)]
+
+
+def image_analysis(db: Database, scope: Scope, ref: str) -> tuple[ImageRecord, ImageAnalysis]:
+    """An image with the facts its analysis stored (content and metadata views read them)."""
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        return ImageRecord(image, _tags(session, image)), ImageAnalysis.from_dict(image.analysis)
+
+
+def known_tag(db: Database, scope: Scope, ref: str) -> ImageRecord | None:
+    """The image a tag points at in the scope's account, or None (no error)."""
+    with db.read() as session:
+        tag = q.get_tag(session, account_id=scope.account_id, full_tag=normalize_tag(ref))
+        if tag is None:
+            return None
+        image = q.get_image_by_pk(session, pk=tag.image_pk)
+        assert image is not None
+        return ImageRecord(image, _tags(session, image))

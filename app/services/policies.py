@@ -16,7 +16,7 @@ from sqlmodel import Session
 from app.catalog import policies as q
 from app.catalog.db import Database
 from app.catalog.models import Policy
-from app.engine import Problem, compile_policy
+from app.engine import Problem, compile_policy, describe_gates
 from app.errors import InvalidInputError, NotFoundError, PolicyInvalidError
 from app.services.accounts import Scope
 
@@ -169,3 +169,8 @@ def delete_policy(db: Database, scope: Scope, id_or_name: str) -> None:
             raise InvalidInputError(f"policy '{record.policy_id}' is the active policy: "
                                     "activate another one before deleting it")
         q.delete_policy(session, policy=record)
+
+
+def policy_spec() -> list[dict[str, Any]]:
+    """Every gate, trigger and parameter (`GET /v2/system/policy-spec`)."""
+    return describe_gates()

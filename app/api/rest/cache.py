@@ -1,0 +1,63 @@
+"""Rendered check responses, reused for a short while by one server process.
+
+A stored evaluation is already reused by the check service while its key holds; this skips
+even the queries that prove the key still holds, for `check_cache_seconds` (default 1 s).
+Entries are per account, path and query string. Any write through this process clears them
+all, so a client sees its own changes at once. Once an entry is older than the TTL, the next
+request still gets it while one refresh runs in the background (so a busy server never makes
+a burst of requests wait for a refresh); another process may therefore answer from its
+entries up to the TTL plus one refresh after a write, and a time-based allowlist expiry is
+seen that late at most."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+
+Key = tuple[int, str, str]
+STALE_LIMIT = 30.0  # past ttl + this, an entry whose refresh never finished is not served
+
+
+@dataclass
+class ResponseCache:
+    ttl: float
+    max_entries: int = 10_000
+    _entries: dict[Key, tuple[float, bytes]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    generation: int = 0  # bumped by every write; a response computed before one is not kept
+    # Checks being computed now (event loop only): concurrent misses wait for one of them.
+    pending: dict[Key, asyncio.Event] = field(default_factory=dict)
+    refreshing: set[Key] = field(default_factory=set)
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl > 0
+
+    def get(self, key: Key) -> tuple[bytes, bool] | None:
+        """(body, fresh), or None."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        age = time.monotonic() - entry[0]
+        if age > self.ttl + STALE_LIMIT:
+            return None
+        return entry[1], age <= self.ttl
+
+    def put(self, key: Key, body: bytes, generation: int) -> None:
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic(), body)
+
+    def drop(self, key: Key) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()

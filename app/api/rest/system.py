@@ -1,0 +1,108 @@
+"""System: the version pings, service status, feeds, and the policy language's gate spec."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import __version__
+from app.api.rest.common import Endpoint, call, ok
+from app.catalog.schema import head_revision
+from app.services import policies
+
+# The services an Anchore deployment reports; `system wait` waits for every one of them.
+SERVICES = ("apiext", "catalog", "policy_engine", "simplequeue", "analyzer")
+STARTED = datetime.now(UTC)
+
+
+@lru_cache(maxsize=1)
+def _db_version() -> str:
+    return head_revision()
+
+
+async def health(_: Request) -> Response:
+    return ok({"status": "ok", "version": __version__})
+
+
+async def ping_v1(request: Request) -> Response:
+    await call(request, lambda s: s)  # anchore-cli's access check: credentials must be good
+    return ok("v1")
+
+
+async def ping_v2(request: Request) -> Response:
+    await call(request, lambda s: s)
+    return ok("v2")
+
+
+def _services(request: Request) -> list[dict[str, Any]]:
+    host, base = socket.gethostname(), str(request.base_url).rstrip("/")
+    detail = {"up": True, "available": True, "busy": False, "message": "all good",
+              "version": __version__, "db_version": _db_version(), "detail": {}}
+    return [{"servicename": name, "hostid": host, "base_url": base, "status": True,
+             "status_message": "available", "version": __version__,
+             "service_detail": detail} for name in SERVICES]
+
+
+async def system_status(request: Request) -> Response:
+    await call(request, lambda s: s)
+    return ok({"service_states": _services(request)})
+
+
+async def feeds(request: Request) -> Response:
+    await call(request, lambda s: s)
+    # No vulnerability feed is imported yet: the feed exists and is enabled, but it has never
+    # synced (so `anchore-cli system wait` needs `--feedsready ""`).
+    return ok([{"name": "vulnerabilities", "enabled": True, "last_full_sync": None,
+                "created_at": STARTED.isoformat().replace("+00:00", "Z"),
+                "updated_at": STARTED.isoformat().replace("+00:00", "Z"), "groups": []}])
+
+
+def _v1_spec(gates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The engine's spelling: `superceded_by`."""
+    def rename(item: dict[str, Any]) -> dict[str, Any]:
+        out = {("superceded_by" if k == "superseded_by" else k): v for k, v in item.items()}
+        if "triggers" in out:
+            out["triggers"] = [rename(t) for t in out["triggers"]]
+        if "parameters" in out:
+            out["parameters"] = [rename(p) for p in out["parameters"]]
+        return out
+
+    return [rename(gate) for gate in gates]
+
+
+async def policy_spec_v1(request: Request) -> Response:
+    await call(request, lambda s: s)
+    return ok(_v1_spec(policies.policy_spec()))
+
+
+async def policy_spec_v2(request: Request) -> Response:
+    await call(request, lambda s: s)
+    return ok([{**gate, "supported_artifact_type": "image"} for gate in policies.policy_spec()])
+
+
+R = "#/components/schemas/"
+
+
+def endpoints() -> list[Endpoint]:
+    e, t = Endpoint, ("system",)
+    version = {"type": "string"}
+    status = {"$ref": R + "SystemStatus"}
+    return [
+        e("GET", "/v1", ping_v1, "Version ping; checks the credentials", version, tags=t),
+        e("GET", "/v2", ping_v2, "Version ping (v2); checks the credentials", version, tags=t),
+        e("GET", "/v1/system", system_status, "Service status", status, tags=t),
+        e("GET", "/v2/system", system_status, "Service status (v2)", status, tags=t),
+        e("GET", "/v1/system/feeds", feeds, "Vulnerability feeds",
+          {"type": "array", "items": {"$ref": R + "FeedMetadata"}}, tags=t),
+        e("GET", "/v1/system/policy_spec", policy_spec_v1,
+          "Every gate, trigger and parameter (engine spelling)",
+          {"type": "array", "items": {"$ref": R + "GateSpecV1"}}, tags=t),
+        e("GET", "/v2/system/policy-spec", policy_spec_v2,
+          "Every gate, trigger and parameter (v2 GateSpec)",
+          {"type": "array", "items": {"$ref": R + "GateSpec"}}, tags=t),
+    ]
