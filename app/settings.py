@@ -21,6 +21,9 @@ class Settings:
     api_key: str | None
     account: str | None  # sent as x-anchore-account
     admin_password: str | None
+    # Registries reached over plain HTTP (e.g. "127.0.0.1:5000"), as docker's
+    # --insecure-registry: IMAGEGATE_INSECURE_REGISTRIES, comma-separated.
+    insecure_registries: tuple[str, ...] = ()
     # HTTP limits: the largest image archive a client may upload, and how long one request
     # may take before it is answered 504 (analysis of an upload included).
     max_upload_bytes: int = 8 * 1024**3

@@ -100,6 +100,7 @@ class Image(SQLModel, table=True):
     # user attached ("grype"; feed imports then leave its matches alone).
     vulns_source: str = Field(default="osv", max_length=16)
     vulns_hash: str = Field(default="", max_length=64)  # changes when its matches change
+    dockerfile_mode: str | None = Field(default=None, max_length=16)  # Actual | Guessed
 
 
 class ImageAnalysisBlob(SQLModel, table=True):

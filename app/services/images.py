@@ -42,7 +42,7 @@ def _row(scope: Scope, analysis: ImageAnalysis, now: datetime) -> Image:
         distro=distro.id if distro else None, distro_version=distro.version_id if distro else None,
         architecture=analysis.architecture, os=analysis.os, size=analysis.size,
         created=analysis.created, analyzed_at=now, source=analysis.source_kind or "unknown",
-        analysis_hash=analysis_hash(analysis))
+        dockerfile_mode=analysis.dockerfile_mode, analysis_hash=analysis_hash(analysis))
 
 
 def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
@@ -63,7 +63,8 @@ def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
         elif image.analysis_hash != fresh.analysis_hash:
             # Same image, new facts (e.g. an actual Dockerfile supplied): re-evaluations follow
             # from the changed analysis hash.
-            for name in ("analysis_hash", "analyzed_at", "source", "distro", "distro_version"):
+            for name in ("analysis_hash", "analyzed_at", "source", "distro", "distro_version",
+                         "dockerfile_mode"):
                 setattr(image, name, getattr(fresh, name))
             q.save_image(session, image=image)
             assert image.id is not None
@@ -87,6 +88,17 @@ def analyze_source(source: str | Path, *, dockerfile: str | None = None,
     reference (no catalog involved: nothing is stored on failure)."""
     return analyze(source, platform=platform, limits=limits or AnalysisLimits(),
                    dockerfile=dockerfile, registry_options=registry)
+
+
+def add_from_registry(db: Database, scope: Scope, ref: str, *,
+                      insecure_registries: tuple[str, ...] = (),
+                      dockerfile: str | None = None) -> ImageRecord:
+    """Pull `ref` from its registry, analyze it and store it under that tag (plain HTTP only
+    for the `insecure_registries` hosts)."""
+    scope.require_write()
+    options = RegistryOptions(insecure_registries=insecure_registries)
+    analysis = analyze_source(ref, registry=options, dockerfile=dockerfile)
+    return add_image(db, scope, analysis, tags=[ref])
 
 
 def _tags(session: Session, image: Image) -> tuple[str, ...]:
@@ -179,7 +191,7 @@ def image_analysis(db: Database, scope: Scope, ref: str) -> tuple[ImageRecord, I
     """An image with the facts its analysis stored (content and metadata views read them)."""
     with db.read() as session:
         image, _ = resolve_image(session, scope, ref)
-        return ImageRecord(image, _tags(session, image)), ImageAnalysis.from_dict(image.analysis)
+        return ImageRecord(image, _tags(session, image)), stored_analysis(session, image)
 
 
 def known_tag(db: Database, scope: Scope, ref: str) -> ImageRecord | None:

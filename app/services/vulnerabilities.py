@@ -18,6 +18,7 @@ from app.catalog import vulnerabilities as q
 from app.catalog.db import Database
 from app.catalog.models import Image, ImageVulnerability
 from app.engine import Cvss, FeedGroup, FeedState, VulnerabilityMatch
+from app.engine.facts import NON_OS_PACKAGE_TYPES
 from app.errors import InvalidInputError
 from app.services.accounts import Scope
 from app.vulns import matcher
@@ -181,6 +182,32 @@ def attach_grype(db: Database, scope: Scope, ref: str, report: str | Path) -> in
         image.vulns_source = "grype"
         store_matches(session, image, rows, datetime.now(UTC))
     return len(rows)
+
+
+VULN_TYPES = ("os", "non-os", "all")
+
+
+def image_vulnerabilities(db: Database, scope: Scope, ref: str, *, vuln_type: str = "all",
+                          vendor_only: bool = True) -> tuple[Image, list[ImageVulnerability]]:
+    """An image's stored matches of one type (`os`, `non-os` or `all`); `vendor_only` leaves
+    out what the vendor will not fix, as Anchore's vuln views do."""
+    from app.services.images import resolve_image
+
+    if vuln_type not in VULN_TYPES:
+        raise InvalidInputError(f"vulnerability type must be one of {', '.join(VULN_TYPES)}, "
+                                f"not {vuln_type!r}")
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        assert image.id is not None
+        rows = []
+        for row in q.image_vulnerabilities(session, image_pk=image.id):
+            is_os = row.package_type.lower() not in NON_OS_PACKAGE_TYPES
+            if vuln_type != "all" and is_os != (vuln_type == "os"):
+                continue
+            if vendor_only and row.will_not_fix:
+                continue
+            rows.append(row)
+        return image, rows
 
 
 # ----------------------------------------------------------------- for the engine

@@ -31,7 +31,7 @@ from app.api.rest.common import (
 )
 from app.errors import InvalidInputError, NotFoundError
 from app.report.anchore_v2 import iso
-from app.services import images
+from app.services import images, vulnerabilities
 from app.services.accounts import Scope
 from app.services.images import ImageRecord
 
@@ -62,7 +62,7 @@ def _metadata(rec: ImageRecord) -> dict[str, Any]:
     image = rec.image
     return {"arch": image.architecture or None, "distro": image.distro,
             "distro_version": image.distro_version,
-            "dockerfile_mode": (image.analysis or {}).get("dockerfile_mode"),
+            "dockerfile_mode": image.dockerfile_mode,
             "image_size": image.size, "layer_count": image.layer_count}
 
 
@@ -239,18 +239,24 @@ async def _add_upload(request: Request, scope: Scope) -> ImageRecord:
     return await in_thread(lambda: images.add_image(db, scope, analysis, tags=tags or None))
 
 
-def _registry_add(db: Any, scope: Scope, ref: str, force: bool) -> ImageRecord:
+def _registry_add(db: Any, scope: Scope, ref: str, force: bool,
+                  insecure_registries: tuple[str, ...], dockerfile: str | None) -> ImageRecord:
     known = images.known_tag(db, scope, ref)
-    add_from_registry = getattr(images, "add_from_registry", None)
-    if known is not None and (not force or add_from_registry is None):
+    if known is not None and not force and dockerfile is None:
         return known  # Anchore answers an add of a known tag with the existing record
-    if add_from_registry is None:
-        raise UnsupportedError(
-            f"cannot add {ref}: this server cannot pull images from registries yet. Upload "
-            "the image instead: POST /v1/images?tag=REF with a docker-archive or oci-archive "
-            "as the body (Content-Type: application/x-tar)")
-    record: ImageRecord = add_from_registry(db, scope, ref)
-    return record
+    return images.add_from_registry(db, scope, ref, insecure_registries=insecure_registries,
+                                    dockerfile=dockerfile)
+
+
+def _dockerfile_of(body: Any) -> str | None:
+    """anchore-cli sends `--dockerfile F` base64-encoded."""
+    encoded = body.get("dockerfile") if isinstance(body, dict) else None
+    if not encoded:
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError("dockerfile: must be the base64 of a UTF-8 text file") from None
 
 
 def _ref_of(body: Any) -> str:
@@ -277,11 +283,11 @@ async def _add(request: Request) -> ImageRecord:
         except ClientDisconnect:
             raise
     body = await json_body(request)
-    ref = _ref_of(body)
+    ref, dockerfile = _ref_of(body), _dockerfile_of(body)
     force = flag(request, "force", False)
     flag(request, "autosubscribe", True)
-    db = db_of(request)
-    return await in_thread(lambda: _registry_add(db, scope, ref, force))
+    db, insecure = db_of(request), request.app.state.settings.insecure_registries
+    return await in_thread(lambda: _registry_add(db, scope, ref, force, insecure, dockerfile))
 
 
 async def add_image_v1(request: Request) -> Response:
@@ -373,21 +379,44 @@ async def vuln_types(request: Request) -> Response:
     return ok(list(VULN_TYPES))
 
 
-async def vulns_v1(request: Request) -> Response:
+def vulnerability_record(row: Any) -> dict[str, Any]:
+    """One match as Anchore's vuln view lists it (the fields anchore-cli reads, and more)."""
+    scores = [{"base_score": c.get("base_score", -1.0),
+               "exploitability_score": c.get("exploitability_score", -1.0),
+               "impact_score": c.get("impact_score", -1.0)} for c in row.cvss or []]
+    return {
+        "vuln": row.vulnerability_id, "package": f"{row.package_name}-{row.package_version}",
+        "package_name": row.package_name, "package_version": row.package_version,
+        "package_type": row.package_type, "package_path": row.package_location or "pkgdb",
+        "severity": row.severity.capitalize(),
+        "fix": ", ".join(row.fix_versions) if row.fix_versions else "None",
+        "url": row.link, "feed": row.source, "feed_group": row.feed_group,
+        "will_not_fix": row.will_not_fix,
+        "nvd_data": [{"id": alias, "cvss_v3": scores[0] if scores else {}}
+                     for alias in [row.vulnerability_id, *row.aliases]
+                     if alias.startswith("CVE-")],
+        "vendor_data": [], "detected_at": iso(row.detected_at),
+    }
+
+
+async def _vulns(request: Request) -> tuple[Any, str, list[dict[str, Any]]]:
     vtype, digest = _vuln_type(request), path_digest(request)
-    flag(request, "vendor_only", True)
-    rec = await call(request, lambda s: images.get_image(db_of(request), s, digest))
-    # Vulnerability matching is not part of imagegate yet: no matches, honestly empty.
-    return ok({"imageDigest": rec.image.digest, "vulnerability_type": vtype,
-               "vulnerabilities": []})
+    vendor_only = flag(request, "vendor_only", True)
+    image, rows = await call(request, lambda s: vulnerabilities.image_vulnerabilities(
+        db_of(request), s, digest, vuln_type=vtype, vendor_only=vendor_only))
+    return image, vtype, [vulnerability_record(r) for r in rows]
+
+
+async def vulns_v1(request: Request) -> Response:
+    image, vtype, rows = await _vulns(request)
+    return ok({"imageDigest": image.digest, "vulnerability_type": vtype,
+               "vulnerabilities": rows})
 
 
 async def vulns_v2(request: Request) -> Response:
-    vtype, digest = _vuln_type(request), path_digest(request)
-    flag(request, "vendor_only", True)
-    rec = await call(request, lambda s: images.get_image(db_of(request), s, digest))
-    return ok({"image_digest": rec.image.digest, "vulnerability_type": vtype,
-               "vulnerabilities": []})
+    image, vtype, rows = await _vulns(request)
+    return ok({"image_digest": image.digest, "vulnerability_type": vtype,
+               "vulnerabilities": rows})
 
 
 async def ancestors_v2(request: Request) -> Response:

@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import __version__
-from app.api.rest.common import Endpoint, call, ok
+from app.api.rest.common import Endpoint, call, db_of, ok
 from app.catalog.schema import head_revision
+from app.report.anchore_v2 import iso
+from app.services import feeds as feed_service
 from app.services import policies
 
 # The services an Anchore deployment reports; `system wait` waits for every one of them.
@@ -54,12 +56,16 @@ async def system_status(request: Request) -> Response:
 
 
 async def feeds(request: Request) -> Response:
-    await call(request, lambda s: s)
-    # No vulnerability feed is imported yet: the feed exists and is enabled, but it has never
-    # synced (so `anchore-cli system wait` needs `--feedsready ""`).
-    return ok([{"name": "vulnerabilities", "enabled": True, "last_full_sync": None,
-                "created_at": STARTED.isoformat().replace("+00:00", "Z"),
-                "updated_at": STARTED.isoformat().replace("+00:00", "Z"), "groups": []}])
+    """The imported OSV data as Anchore's `vulnerabilities` feed: one group per ecosystem;
+    never synced until the first `imagegate feed import`."""
+    groups = await call(request, lambda s: feed_service.list_feeds(db_of(request)))
+    synced = [g.last_sync for g in groups if g.last_sync]
+    started = STARTED.isoformat().replace("+00:00", "Z")
+    return ok([{"name": "vulnerabilities", "enabled": True,
+                "last_full_sync": iso(max(synced)) if synced else None,
+                "created_at": started, "updated_at": iso(max(synced)) if synced else started,
+                "groups": [{"name": g.name, "enabled": True, "last_sync": iso(g.last_sync),
+                            "record_count": g.record_count} for g in groups]}])
 
 
 def _v1_spec(gates: list[dict[str, Any]]) -> list[dict[str, Any]]:
