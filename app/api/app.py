@@ -13,6 +13,8 @@ from starlette.routing import Route
 from app import __version__
 from app.api.auth import CredentialCache
 from app.api.errors import handle_imagegate_error
+from app.api.graphql import GraphQLEndpoint, make_schema
+from app.api.metrics import Metrics, metrics_endpoint
 from app.catalog.db import Database
 from app.catalog.schema import require_current
 from app.errors import ImagegateError
@@ -36,10 +38,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         if db is None:
             database.dispose()
 
-    app = Starlette(routes=[Route("/health", health)],
+    graphql = GraphQLEndpoint(make_schema(settings.graphql))
+    app = Starlette(routes=[Route("/health", health),
+                            Route("/graphql", graphql, methods=["GET", "POST"]),
+                            Route("/metrics", metrics_endpoint)],
                     exception_handlers={ImagegateError: handle_imagegate_error},
                     lifespan=lifespan)
     app.state.db = database
     app.state.settings = settings
     app.state.credentials = CredentialCache()
+    app.state.metrics = Metrics(database)
     return app
