@@ -5,7 +5,7 @@ unauthenticated or out-of-scope caller gets an error and no data."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -53,4 +53,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        if SCOPE_KEY not in request.scope:
+            # Only GraphiQL's page is served without a scope (GET never executes queries);
+            # IsAuthenticated refuses any field that would see this.
+            return cast(Context, None)
         return build_context(request)
