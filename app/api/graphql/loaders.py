@@ -33,6 +33,13 @@ def _loader(batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
     return DataLoader(load)
 
 
+@dataclass(frozen=True)
+class Failed:
+    """An expected error as a loaded value (a DataLoader raises exceptions it is given)."""
+
+    error: ImagegateError
+
+
 @dataclass
 class Loaders:
     images_by_digest: DataLoader  # digest -> Image | None
@@ -40,7 +47,7 @@ class Loaders:
     tags_by_image: DataLoader  # image pk -> [Tag], by full tag
     tag_history: DataLoader  # tag pk -> [image pk], oldest first
     ancestors: DataLoader  # tuple(layers) -> [digest], nearest last
-    evaluations: DataLoader  # CheckRequest -> CheckResult | ImagegateError
+    evaluations: DataLoader  # CheckRequest -> CheckResult | Failed
     evaluations_by_id: DataLoader  # id -> Evaluation | None
     image_history: DataLoader  # image pk -> [Evaluation], newest first
     policy_history: DataLoader  # policy pk -> [Evaluation], newest first
@@ -82,7 +89,7 @@ def create_loaders(db: Database, scope: Scope, metrics: Metrics) -> Loaders:
             index = image_q.layer_index(session, account_id=account)
         return [[row[1] for row in checks.ancestry(index, list(layers))] for layers in keys]
 
-    def evaluations(requests: list[CheckRequest]) -> list[CheckResult | ImagegateError]:
+    def evaluations(requests: list[CheckRequest]) -> list[CheckResult | Failed]:
         timings: list[float] = []
 
         def timed(result: CheckResult, seconds: float) -> None:
@@ -93,7 +100,7 @@ def create_loaders(db: Database, scope: Scope, metrics: Metrics) -> Loaders:
         done = [r for r in results if isinstance(r, CheckResult)]
         hits = sum(1 for r in done if r.reused)
         metrics.record_checks(hits=hits, misses=len(done) - hits, seconds=timings)
-        return results
+        return [Failed(r) if isinstance(r, ImagegateError) else r for r in results]
 
     def evaluations_by_id(ids: list[str]) -> list[Evaluation | None]:
         with db.read() as session:

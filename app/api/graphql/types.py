@@ -18,6 +18,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from app.api.graphql.context import Info
 from app.api.graphql.limits import cursor, window
+from app.api.graphql.loaders import Failed
 from app.catalog.models import Evaluation, Finding, Image, Policy, Tag
 from app.errors import ImagegateError, InvalidInputError, NotFoundError, PolicyInvalidError
 from app.services import policies as policy_service
@@ -728,9 +729,9 @@ async def load_evaluation(info: Info, request: CheckRequest) -> EvaluationNode |
     """The evaluation loader's answer: None when the image (or policy) is not found; other
     expected errors become GraphQL errors with their message."""
     result = await info.context.loaders.evaluations.load(request)
-    if isinstance(result, NotFoundError):
-        return None
-    if isinstance(result, ImagegateError):
-        raise result
+    if isinstance(result, Failed):
+        if isinstance(result.error, NotFoundError):
+            return None
+        raise result.error
     assert isinstance(result, CheckResult)
     return EvaluationNode.of(result.evaluations[0].evaluation, result.image.digest)
