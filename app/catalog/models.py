@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -52,13 +61,15 @@ class ApiKey(SQLModel, table=True):
 
 class Image(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("account_id", "digest"),
-                      Index("ix_image_account_image_id", "account_id", "image_id"))
+                      Index("ix_image_account_image_id", "account_id", "image_id"),
+                      Index("ix_image_account_first_layer", "account_id", "first_layer"))
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = _owner("account", index=False)
     digest: str = Field(max_length=80)
     image_id: str = Field(max_length=80)
     layers: list[str] = _json()
     layer_count: int = 0
+    first_layer: str | None = Field(default=None, max_length=80)  # finds ancestry candidates
     distro: str | None = None
     distro_version: str | None = None
     architecture: str = ""
@@ -67,8 +78,17 @@ class Image(SQLModel, table=True):
     created: datetime | None = _time(nullable=True)
     analyzed_at: datetime = _time()
     source: str = Field(max_length=32)  # docker-archive, oci-layout, rootfs, registry, sbom...
-    analysis: dict[str, Any] = _json()
     analysis_hash: str = Field(max_length=64)
+
+
+class ImageAnalysisBlob(SQLModel, table=True):
+    """An image's whole analysis (files, packages, ...), zlib-compressed JSON: large, and
+    read only when an evaluation needs facts, so it lives apart from the image row."""
+
+    __tablename__ = "image_analysis"
+    image_pk: int = Field(sa_column=Column(
+        Integer, ForeignKey("image.id", ondelete="CASCADE"), primary_key=True))
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Tag(SQLModel, table=True):

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.analysis import ImageAnalysis
 from app.catalog import evaluations as q
 from app.catalog import images as image_q
 from app.catalog import policies as policy_q
@@ -41,7 +41,7 @@ from app.engine import (
 from app.errors import ImagegateError, InvalidInputError, NotFoundError
 from app.services.accounts import Scope
 from app.services.facts import image_facts
-from app.services.images import ancestors_of, resolve_image
+from app.services.images import ancestors_of, resolve_image, stored_analysis
 from app.services.policies import resolve_policy
 
 AUTO = "auto"
@@ -50,7 +50,7 @@ AUTO = "auto"
 @dataclass(frozen=True)
 class StoredEvaluation:
     evaluation: Evaluation
-    findings: list[Finding] | None  # None unless details were asked for
+    findings: list[Any] | None  # Finding rows; None unless details were asked for
 
 
 @dataclass(frozen=True)
@@ -62,24 +62,54 @@ class CheckResult:
     reused: bool  # the latest evaluation was still valid
 
 
-@lru_cache(maxsize=32)
-def _compiled(revision: str, document_json: str) -> CompiledPolicy:
-    return compile_policy(json.loads(document_json))
+_COMPILED: OrderedDict[str, CompiledPolicy] = OrderedDict()
+_COMPILED_LOCK = threading.Lock()
 
 
 def compiled_policy(policy: Policy) -> CompiledPolicy:
-    """Compile once per revision (revisions are content hashes)."""
-    return _compiled(policy.revision, json.dumps(policy.document))
+    """Compile once per revision (revisions are content hashes, so entries never go stale)."""
+    with _COMPILED_LOCK:
+        compiled = _COMPILED.get(policy.revision)
+        if compiled is not None:
+            _COMPILED.move_to_end(policy.revision)
+            return compiled
+    compiled = compile_policy(policy.document)
+    with _COMPILED_LOCK:
+        _COMPILED[policy.revision] = compiled
+        while len(_COMPILED) > 32:
+            _COMPILED.popitem(last=False)
+    return compiled
 
 
-@lru_cache(maxsize=16)
-def _facts(analysis_hash: str, analysis_json: str) -> ImageFacts:
-    return image_facts(ImageAnalysis.from_dict(json.loads(analysis_json)))
+class _FactsCache:
+    """The engine's view of recently evaluated images, by analysis hash (which names the
+    content, so entries never go stale): reading a large analysis costs more than
+    evaluating it."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, ImageFacts] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, session: Session, image: Image) -> ImageFacts:
+        with self.lock:
+            facts = self.entries.get(image.analysis_hash)
+            if facts is not None:
+                self.entries.move_to_end(image.analysis_hash)
+                return facts
+        facts = image_facts(stored_analysis(session, image))
+        with self.lock:
+            self.entries[image.analysis_hash] = facts
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return facts
 
 
-def facts_of(image: Image) -> ImageFacts:
-    """The engine's view of an image, built once per analysis (hashes name the content)."""
-    return _facts(image.analysis_hash, json.dumps(image.analysis))
+_FACTS = _FactsCache()
+
+
+def facts_of(session: Session, image: Image) -> ImageFacts:
+    return _FACTS.get(session, image)
 
 
 def _identity(image: Image) -> ImageFacts:
@@ -106,10 +136,9 @@ class _Subject:
 
 
 def _previous_image(session: Session, scope: Scope, image: Image, tag: str) -> Image | None:
-    record = image_q.get_tag(session, account_id=scope.account_id, full_tag=tag)
-    if record is None or record.id is None:
-        return None
-    history = [img for _, img in image_q.tag_history(session, tag_pk=record.id)]
+    """The image the tag pointed at before this one: the entry before this image's first
+    appearance in the tag's history, or the tag's latest image if this one never held it."""
+    history = image_q.tag_history_by_name(session, account_id=scope.account_id, full_tag=tag)
     for index, img in enumerate(history):
         if img.id == image.id:
             return history[index - 1] if index > 0 else None
@@ -140,9 +169,11 @@ def _subject(session: Session, scope: Scope, ref: str, tag: str | None, policy: 
                                 "(verdicts are per tag)")
     record = resolve_policy(session, scope, policy)
     compiled = compiled_policy(record)
-    ancestors = ancestors_of(session, image)
+    # Relatives are facts (and key parts) only for the gates that read them.
+    gates = compiled.gate_names
+    ancestors = ancestors_of(session, image) if base_digest or "ancestry" in gates else []
     base = _base(session, scope, image, ancestors, base_digest)
-    previous = _previous_image(session, scope, image, tag)
+    previous = _previous_image(session, scope, image, tag) if "tag_drift" in gates else None
     facts_part = _sha(image.analysis_hash, [a.digest for a in ancestors],
                       previous.digest if previous else None)
     expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
@@ -165,8 +196,8 @@ def _facts_for(subject: _Subject, session: Session) -> Facts:
     chain = tuple(ancestor(a) for a in subject.ancestors)
     base = ancestor(subject.base) if subject.base else (chain[-1] if chain else None)
     previous: tuple[Package, ...] | None = (
-        facts_of(subject.previous).packages if subject.previous else None)
-    return Facts(facts_of(subject.image), ancestors=chain, base=base,
+        facts_of(session, subject.previous).packages if subject.previous else None)
+    return Facts(facts_of(session, subject.image), ancestors=chain, base=base,
                  previous_tag_packages=previous)
 
 
@@ -230,7 +261,7 @@ def check(db: Database, scope: Scope, ref: str, *, tag: str | None = None,
                             now=now)
         inherited = None
         if subject.base is not None:
-            base_facts = Facts(facts_of(subject.base))
+            base_facts = Facts(facts_of(session, subject.base))
             base_decision = evaluate(subject.compiled, base_facts, tag=subject.tag, now=now)
             inherited = {(f.gate, f.trigger, f.trigger_id) for f in base_decision.findings}
     evaluation = _evaluation(scope, subject, decision, now)
@@ -331,8 +362,12 @@ def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
         feed = feed_version(session)
         keyed: list[tuple[int, Image, str, Policy, str, str | None]] = []
         for n, image, tag, record in pending:
-            chain = ancestry(index, image.layers)
             req = requests[n]
+            compiled = compiled_policy(record)
+            # as _subject: relatives are key parts only for the gates that read them
+            gates = compiled.gate_names
+            chain = (ancestry(index, image.layers)
+                     if req.base_digest or "ancestry" in gates else [])
             base = None
             if req.base_digest == AUTO:
                 base = chain[-1] if chain else None
@@ -343,7 +378,7 @@ def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
             tag_row = tags.get(tag)
             history = [h.image_pk for h in histories.get(tag_row.id or 0, [])] if tag_row else []
             previous = None
-            if history:
+            if history and "tag_drift" in gates:
                 if image.id in history:
                     at = history.index(image.id)
                     previous = history[at - 1] if at > 0 else None
@@ -351,8 +386,7 @@ def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
                     previous = history[-1]
             facts_part = _sha(image.analysis_hash, [a[1] for a in chain],
                               digest_of.get(previous) if previous is not None else None)
-            expiry = allowlist_expiry_state(compiled_policy(record), _identity(image),
-                                            tag=tag, now=now)
+            expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
             key = _sha(facts_part, record.revision, feed, expiry,
                        [base[1], base[3]] if base else None)
             keyed.append((n, image, tag, record, key, base[1] if base else None))
@@ -399,7 +433,7 @@ def reevaluate(db: Database, scope: Scope, ref: str, *, tag: str | None = None,
                             now=now)
         inherited = None
         if subject.base is not None:
-            base_decision = evaluate(subject.compiled, Facts(facts_of(subject.base)),
+            base_decision = evaluate(subject.compiled, Facts(facts_of(session, subject.base)),
                                      tag=subject.tag, now=now)
             inherited = {(f.gate, f.trigger, f.trigger_id) for f in base_decision.findings}
     evaluation = _evaluation(scope, subject, decision, now)

@@ -16,7 +16,7 @@ from app.catalog import evaluations as evaluation_q
 from app.catalog import images as image_q
 from app.catalog import policies as policy_q
 from app.catalog.db import Database
-from app.catalog.models import Evaluation, Finding, Image, Policy, Tag
+from app.catalog.models import Evaluation, Image, Policy, Tag
 from app.errors import ImagegateError
 from app.services import checks
 from app.services.accounts import Scope
@@ -51,7 +51,8 @@ class Loaders:
     evaluations_by_id: DataLoader  # id -> Evaluation | None
     image_history: DataLoader  # image pk -> [Evaluation], newest first
     policy_history: DataLoader  # policy pk -> [Evaluation], newest first
-    findings: DataLoader  # evaluation pk -> [Finding], in order
+    findings: DataLoader  # evaluation pk -> [Finding row], in order
+    packages: DataLoader  # image pk -> [package dict] of its stored analysis
     policies_by_id: DataLoader  # policy id -> Policy | None
     policies_by_pk: DataLoader  # policy pk -> Policy | None
 
@@ -124,11 +125,17 @@ def create_loaders(db: Database, scope: Scope, metrics: Metrics) -> Loaders:
                 out[e.policy_pk].append(e)
         return [out[pk] for pk in pks]
 
-    def findings(pks: list[int]) -> list[list[Finding]]:
+    def findings(pks: list[int]) -> list[list[Any]]:
         with db.read() as session:
             # evaluation pks reach here only from evaluations read in this account
             rows = evaluation_q.findings_of(session, evaluation_pks=pks)
         return [rows[pk] for pk in pks]
+
+    def packages(pks: list[int]) -> list[list[dict[str, Any]]]:
+        with db.read() as session:
+            found = image_q.get_analyses(session, image_pks=pks)
+        return [[p for p in (found.get(pk) or {}).get("packages") or [] if isinstance(p, dict)]
+                for pk in pks]
 
     def all_policies() -> list[Policy]:
         with db.read() as session:
@@ -148,4 +155,5 @@ def create_loaders(db: Database, scope: Scope, metrics: Metrics) -> Loaders:
         ancestors=_loader(ancestors), evaluations=_loader(evaluations),
         evaluations_by_id=_loader(evaluations_by_id), image_history=_loader(image_history),
         policy_history=_loader(policy_history), findings=_loader(findings),
+        packages=_loader(packages),
         policies_by_id=_loader(policies_by_id), policies_by_pk=_loader(policies_by_pk))

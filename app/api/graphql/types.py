@@ -19,7 +19,7 @@ from strawberry.types.scalar import ScalarDefinition
 from app.api.graphql.context import Info
 from app.api.graphql.limits import cursor, window
 from app.api.graphql.loaders import Failed
-from app.catalog.models import Evaluation, Finding, Image, Policy, Tag
+from app.catalog.models import Evaluation, Image, Policy, Tag
 from app.errors import ImagegateError, InvalidInputError, NotFoundError, PolicyInvalidError
 from app.services import policies as policy_service
 from app.services.accounts import PermissionDeniedError
@@ -160,7 +160,8 @@ class FindingNode:
         description="Also found in the base image (null when no base was compared)")
 
     @classmethod
-    def of(cls, f: Finding) -> FindingNode:
+    def of(cls, f: Any) -> FindingNode:
+        """From a Finding row (or anything with its columns as attributes)."""
         match = (AllowlistMatch(id=f.allowlist_id, name=f.allowlist_name,
                                 matched_rule_id=f.allowlist_rule_id)
                  if f.allowlist_id else None)
@@ -670,12 +671,12 @@ class ImageNode:
             self._row.id)]
 
     @strawberry.field(description="Packages found by analysis; every filter given must match")
-    def packages(self, info: Info, filter: PackageFilter | None = None,
-                 first: int | None = None, after: str | None = None
-                 ) -> Connection[PackageNode]:
+    async def packages(self, info: Info, filter: PackageFilter | None = None,
+                       first: int | None = None, after: str | None = None
+                       ) -> Connection[PackageNode]:
         window(first, after, info.context.limits)
-        found = [p for p in ((self._row.analysis or {}).get("packages") or [])
-                 if isinstance(p, dict)]
+        assert self._row.id is not None
+        found = await info.context.loaders.packages.load(self._row.id)
         chosen = [n for n in map(_package, found) if _package_matches(n, filter)]
         return paginate(chosen, first, after, info)
 
