@@ -297,7 +297,7 @@ def test_graphiql_is_served_to_a_browser(server):
     assert "graphiql" in page.text.lower()
 
 
-def test_unexpected_errors_are_masked(images_added, monkeypatch):
+def test_unexpected_errors_are_masked(images_added, monkeypatch, caplog):
     from app.services import policies as policy_service
 
     def broken():
@@ -310,3 +310,6 @@ def test_unexpected_errors_are_masked(images_added, monkeypatch):
     [error] = body["errors"]
     assert error["message"] == "internal error: the server could not answer this field"
     assert "secret" not in str(body) and "RuntimeError" not in str(body)
+    logged = [r for r in caplog.records if r.name == "imagegate.graphql"]
+    assert logged and "gates" in logged[0].getMessage()
+    assert logged[0].exc_info and "secret" in str(logged[0].exc_info[1])  # for operators

@@ -4,6 +4,7 @@ from settings), error masking, and the page window of every connection."""
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable
 
 from graphql import GraphQLError
@@ -18,6 +19,7 @@ from strawberry.extensions import (
 from app.errors import ImagegateError
 from app.settings import GraphQLLimits
 
+log = logging.getLogger("imagegate.graphql")
 MASKED_MESSAGE = "internal error: the server could not answer this field"
 
 
@@ -27,9 +29,19 @@ class PageSizeError(ImagegateError):
 
 def _expected(error: GraphQLError) -> bool:
     """Errors whose message is meant for the client: the document's own (syntax,
-    validation, limits) and expected errors of the services. Anything else is masked."""
+    validation, limits) and expected errors of the services."""
     original = error.original_error
     return original is None or isinstance(original, ImagegateError | GraphQLError)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Anything unexpected is masked for the client and logged, with its traceback, here."""
+    if _expected(error):
+        return False
+    original = error.original_error
+    log.error("GraphQL field %s failed", ".".join(str(p) for p in error.path or ()),
+              exc_info=(type(original), original, original.__traceback__) if original else None)
+    return True
 
 
 def protection(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
@@ -38,8 +50,7 @@ def protection(limits: GraphQLLimits) -> list[Callable[[], SchemaExtension]]:
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaskErrors(should_mask_error=lambda error: not _expected(error),
-                           error_message=MASKED_MESSAGE),
+        lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED_MESSAGE),
     ]
 
 
