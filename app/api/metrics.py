@@ -4,6 +4,8 @@ keep their own counts."""
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterator
 
 from prometheus_client import (
@@ -20,6 +22,8 @@ from starlette.responses import Response
 
 from app.catalog.db import Database
 
+MAX_OPERATIONS = 200
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -53,6 +57,21 @@ class Metrics:
             "imagegate_evaluation_cache", "Checks answered from a stored, still valid "
             "evaluation (hit) or by evaluating (miss)", ["result"], registry=self.registry)
         self.registry.register(_Statements(db))
+        self._operations: set[str] = set()
+        self._lock = threading.Lock()
+
+    def operation_label(self, name: str | None) -> str:
+        """The label of an operation: its name, while fewer than MAX_OPERATIONS names have
+        been seen and it looks like a name (clients choose names: labels must stay few)."""
+        if not name:
+            return "anonymous"
+        with self._lock:
+            if name in self._operations:
+                return name
+            if len(self._operations) < MAX_OPERATIONS and _NAME.fullmatch(name):
+                self._operations.add(name)
+                return name
+        return "other"
 
     def record_checks(self, *, hits: int, misses: int, seconds: list[float]) -> None:
         """Checks: `hits` answered from the store, `misses` evaluated, taking `seconds`

@@ -313,3 +313,21 @@ def test_unexpected_errors_are_masked(images_added, monkeypatch, caplog):
     logged = [r for r in caplog.records if r.name == "imagegate.graphql"]
     assert logged and "gates" in logged[0].getMessage()
     assert logged[0].exc_info and "secret" in str(logged[0].exc_info[1])  # for operators
+
+
+def test_metrics_label_operations_by_name_within_bounds(server):
+    with server.client() as c:
+        data(c, "query Gates { gates { name } }")
+        gql(c, "query Gates { gates { name } }", None)
+        c.post("/graphql", json={"query": "query Gates { gates { name } }",
+                                 "operationName": "Gates"})
+        metrics = c.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert 'imagegate_graphql_requests_total{operation="Gates",outcome="ok"} 3.0' in metrics.text
+    from app.api.metrics import MAX_OPERATIONS, Metrics
+
+    labels = Metrics(server.db)
+    assert labels.operation_label("a-b c") == "other"
+    assert labels.operation_label(None) == "anonymous"
+    names = [labels.operation_label(f"Op{n}") for n in range(MAX_OPERATIONS + 5)]
+    assert names[-1] == "other" and names[0] == "Op0"

@@ -212,7 +212,7 @@ class Measured(SchemaExtension):
         metrics = getattr(execution.context, "metrics", None)
         if metrics is None:
             return
-        name = execution.operation_name or "anonymous"
+        name = metrics.operation_label(execution.operation_name)
         result = execution.result
         outcome = "error" if result is None or getattr(result, "errors", None) else "ok"
         metrics.requests.labels(name, outcome).inc()
