@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.catalog import evaluations as q
 from app.catalog import images as image_q
 from app.catalog import policies as policy_q
+from app.catalog import vulnerabilities as vuln_q
 from app.catalog.db import Database
 from app.catalog.models import Evaluation, Finding, Image, Policy
 from app.engine import (
@@ -33,6 +34,7 @@ from app.engine import (
     Facts,
     ImageFacts,
     Package,
+    VulnerabilityMatch,
     allowlist_expiry_state,
     compile_policy,
     evaluate,
@@ -43,6 +45,7 @@ from app.services.accounts import Scope
 from app.services.facts import image_facts
 from app.services.images import ancestors_of, resolve_image, stored_analysis
 from app.services.policies import resolve_policy
+from app.services.vulnerabilities import engine_matches, feed_state, version_comparator
 
 AUTO = "auto"
 
@@ -62,54 +65,59 @@ class CheckResult:
     reused: bool  # the latest evaluation was still valid
 
 
-_COMPILED: OrderedDict[str, CompiledPolicy] = OrderedDict()
-_COMPILED_LOCK = threading.Lock()
+class _Lru:
+    """A small thread-safe LRU for values named by content hashes (they never go stale)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = load()  # outside the lock: loads may be slow, and a double load is harmless
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+_COMPILED = _Lru(32)  # by policy revision
+# Reading a large analysis (or 20,000 matches) costs more than evaluating it.
+_FACTS = _Lru(16)  # by analysis hash
+_MATCHES = _Lru(16)  # by image and matches hash
 
 
 def compiled_policy(policy: Policy) -> CompiledPolicy:
-    """Compile once per revision (revisions are content hashes, so entries never go stale)."""
-    with _COMPILED_LOCK:
-        compiled = _COMPILED.get(policy.revision)
-        if compiled is not None:
-            _COMPILED.move_to_end(policy.revision)
-            return compiled
-    compiled = compile_policy(policy.document)
-    with _COMPILED_LOCK:
-        _COMPILED[policy.revision] = compiled
-        while len(_COMPILED) > 32:
-            _COMPILED.popitem(last=False)
+    """Compile once per revision."""
+    compiled: CompiledPolicy = _COMPILED.get(policy.revision,
+                                             lambda: compile_policy(policy.document))
     return compiled
 
 
-class _FactsCache:
-    """The engine's view of recently evaluated images, by analysis hash (which names the
-    content, so entries never go stale): reading a large analysis costs more than
-    evaluating it."""
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self.entries: OrderedDict[str, ImageFacts] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, session: Session, image: Image) -> ImageFacts:
-        with self.lock:
-            facts = self.entries.get(image.analysis_hash)
-            if facts is not None:
-                self.entries.move_to_end(image.analysis_hash)
-                return facts
-        facts = image_facts(stored_analysis(session, image))
-        with self.lock:
-            self.entries[image.analysis_hash] = facts
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return facts
-
-
-_FACTS = _FactsCache()
-
-
 def facts_of(session: Session, image: Image) -> ImageFacts:
-    return _FACTS.get(session, image)
+    facts: ImageFacts = _FACTS.get(
+        image.analysis_hash, lambda: image_facts(stored_analysis(session, image)))
+    return facts
+
+
+def matches_of(session: Session, image: Image) -> tuple[VulnerabilityMatch, ...]:
+    assert image.id is not None
+    matches: tuple[VulnerabilityMatch, ...] = _MATCHES.get(
+        f"{image.id}:{image.vulns_hash}",
+        lambda: engine_matches(vuln_q.image_vulnerabilities(session, image_pk=image.id or 0)))
+    return matches
+
+
+def image_evaluation_facts(session: Session, image: Image, **relatives: Any) -> Facts:
+    """Everything the engine reads about one image."""
+    return Facts(facts_of(session, image), vulnerabilities=matches_of(session, image),
+                 feeds=feed_state(session, image), compare_versions=version_comparator,
+                 **relatives)
 
 
 def _identity(image: Image) -> ImageFacts:
@@ -177,14 +185,15 @@ def _subject(session: Session, scope: Scope, ref: str, tag: str | None, policy: 
     facts_part = _sha(image.analysis_hash, [a.digest for a in ancestors],
                       previous.digest if previous else None)
     expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
-    key = _sha(facts_part, record.revision, feed_version(session), expiry,
+    key = _sha(facts_part, record.revision, feed_version(session, image), expiry,
                [base.digest, base.analysis_hash] if base else None)
     return _Subject(image, tag, record, compiled, ancestors, base, previous, key)
 
 
-def feed_version(session: Session) -> str:
-    """Changes whenever vulnerability data changes. No feeds are stored yet."""
-    return "no-feeds"
+def feed_version(session: Session, image: Image) -> str:
+    """Changes whenever the feeds change (their sync times are facts too) or the image's own
+    matches do (a Grype report attached)."""
+    return f"{vuln_q.feed_version(session)}:{image.vulns_hash}"
 
 
 def _facts_for(subject: _Subject, session: Session) -> Facts:
@@ -197,8 +206,8 @@ def _facts_for(subject: _Subject, session: Session) -> Facts:
     base = ancestor(subject.base) if subject.base else (chain[-1] if chain else None)
     previous: tuple[Package, ...] | None = (
         facts_of(session, subject.previous).packages if subject.previous else None)
-    return Facts(facts_of(session, subject.image), ancestors=chain, base=base,
-                 previous_tag_packages=previous)
+    return image_evaluation_facts(session, subject.image, ancestors=chain, base=base,
+                                  previous_tag_packages=previous)
 
 
 def _rows(decision: Decision, inherited: set[tuple[str, str, str]] | None) -> list[dict]:
@@ -261,7 +270,7 @@ def check(db: Database, scope: Scope, ref: str, *, tag: str | None = None,
                             now=now)
         inherited = None
         if subject.base is not None:
-            base_facts = Facts(facts_of(session, subject.base))
+            base_facts = image_evaluation_facts(session, subject.base)
             base_decision = evaluate(subject.compiled, base_facts, tag=subject.tag, now=now)
             inherited = {(f.gate, f.trigger, f.trigger_id) for f in base_decision.findings}
     evaluation = _evaluation(scope, subject, decision, now)
@@ -359,7 +368,7 @@ def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
             session, account_id=scope.account_id, full_tags=sorted({p[2] for p in pending}))}
         histories = image_q.tag_histories(
             session, tag_pks=[t.id for t in tags.values() if t.id is not None])
-        feed = feed_version(session)
+        feeds = vuln_q.feed_version(session)  # feed_version(), once for every image
         keyed: list[tuple[int, Image, str, Policy, str, str | None]] = []
         for n, image, tag, record in pending:
             req = requests[n]
@@ -387,7 +396,7 @@ def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
             facts_part = _sha(image.analysis_hash, [a[1] for a in chain],
                               digest_of.get(previous) if previous is not None else None)
             expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
-            key = _sha(facts_part, record.revision, feed, expiry,
+            key = _sha(facts_part, record.revision, f"{feeds}:{image.vulns_hash}", expiry,
                        [base[1], base[3]] if base else None)
             keyed.append((n, image, tag, record, key, base[1] if base else None))
         latest = q.latest_evaluations(session, keys=[
@@ -433,7 +442,8 @@ def reevaluate(db: Database, scope: Scope, ref: str, *, tag: str | None = None,
                             now=now)
         inherited = None
         if subject.base is not None:
-            base_decision = evaluate(subject.compiled, Facts(facts_of(session, subject.base)),
+            base_decision = evaluate(subject.compiled,
+                                     image_evaluation_facts(session, subject.base),
                                      tag=subject.tag, now=now)
             inherited = {(f.gate, f.trigger, f.trigger_id) for f in base_decision.findings}
     evaluation = _evaluation(scope, subject, decision, now)

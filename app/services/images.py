@@ -18,6 +18,7 @@ from app.catalog.models import Image, Tag
 from app.engine import normalize_tag, parse_tag
 from app.errors import InvalidInputError, NotFoundError
 from app.services.accounts import Scope
+from app.services.vulnerabilities import match_image
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
             assert image.id is not None
             q.save_analysis(session, image_pk=image.id, analysis=analysis.to_dict())
         assert image.id is not None
+        match_image(session, image, analysis, now)
         for full in wanted:
             ref = parse_tag(full)
             if ref.tag is None:
