@@ -13,6 +13,7 @@ QUERY = """{ images(filter: {repository: "bench/app"}, first: 1000) { totalCount
   digest distro tags { fullTag history { digest } }
   base { digest tags { fullTag } }
   packages(first: 5) { totalCount edges { node { name } } }
+  vulnerabilities { totalCount edges { node { vulnerabilityId severity } } }
   evaluation(baseDigest: "auto") {
     id status finalAction numberOfFindings imageDigest
     policy { id name }

@@ -47,7 +47,7 @@ def test_a_nested_query_answers_in_one_round_trip(images_added):
     assert image["ancestors"] == [{"digest": base.digest}]
     assert [p["node"]["name"] for p in image["packages"]["edges"]] == ["bash", "libc6"]
     assert image["packages"]["edges"][1]["node"]["source"] == "glibc"
-    assert image["vulnerabilities"] == {"totalCount": 0, "edges": []}  # no feeds yet
+    assert image["vulnerabilities"] == {"totalCount": 0, "edges": []}  # none matched
     evaluation = image["evaluation"]
     assert evaluation["status"] == "fail" and evaluation["finalAction"] == "stop"
     assert evaluation["finalActionReason"] == "policy_evaluation"
@@ -331,3 +331,56 @@ def test_metrics_label_operations_by_name_within_bounds(server):
     assert labels.operation_label(None) == "anonymous"
     names = [labels.operation_label(f"Op{n}") for n in range(MAX_OPERATIONS + 5)]
     assert names[-1] == "other" and names[0] == "Op0"
+
+
+GRYPE = {"matches": [
+    {"vulnerability": {"id": "GHSA-aaaa-bbbb-cccc", "severity": "High",
+                       "namespace": "debian:distro:debian:12", "dataSource": "https://example/1",
+                       "fix": {"versions": ["5.2.15-3"], "state": "fixed"},
+                       "cvss": [{"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L",
+                                 "metrics": {"baseScore": 7.5, "exploitabilityScore": 3.9,
+                                             "impactScore": 3.6}}]},
+     "artifact": {"name": "bash", "version": "5.2.15-2", "type": "deb",
+                  "locations": [{"path": "/var/lib/dpkg/status"}]},
+     "relatedVulnerabilities": [{"id": "CVE-2024-0001", "namespace": "nvd:cpe"}]},
+    {"vulnerability": {"id": "CVE-2024-0002", "severity": "Low",
+                       "namespace": "debian:distro:debian:12",
+                       "fix": {"versions": [], "state": "wont-fix"}},
+     "artifact": {"name": "libc6", "version": "2.36-9", "type": "deb", "locations": []}}]}
+
+
+def test_vulnerabilities_come_from_the_catalog_with_filters(images_added, tmp_path):
+    import json
+
+    from app.services import vulnerabilities
+
+    s = images_added
+    report = tmp_path / "grype.json"
+    report.write_text(json.dumps(GRYPE))
+    assert vulnerabilities.attach_grype(s.db, s.admin, s.added["child"].digest, report) == 2
+    with s.client() as c:
+        image = data(c, """query($d: String!) { image(digest: $d) {
+            all: vulnerabilities { totalCount edges { node { vulnerabilityId aliases severity
+              packageName packageVersion packageType packageLocation fixVersions fixAvailable
+              willNotFix url feedGroup cvss { version vector baseScore } source } } }
+            high: vulnerabilities(filter: {severities: ["high", "critical"]}) { totalCount }
+            fixable: vulnerabilities(filter: {fixAvailable: true}) { totalCount }
+            libc: vulnerabilities(filter: {packageName: "libc6"}) {
+              edges { node { vulnerabilityId } } }
+            alias: vulnerabilities(filter: {vulnerabilityId: "CVE-2024-0001"}) { totalCount }
+            page: vulnerabilities(first: 1) { pageInfo { hasNextPage } } } }""",
+                     {"d": s.added["child"].digest})["image"]
+    first = image["all"]["edges"][0]["node"]
+    assert image["all"]["totalCount"] == 2
+    assert first == {
+        "vulnerabilityId": "GHSA-aaaa-bbbb-cccc", "aliases": ["CVE-2024-0001"],
+        "severity": "high", "packageName": "bash", "packageVersion": "5.2.15-2",
+        "packageType": "dpkg", "packageLocation": "/var/lib/dpkg/status",
+        "fixVersions": ["5.2.15-3"], "fixAvailable": True, "willNotFix": False,
+        "url": "https://example/1", "feedGroup": "debian:distro:debian:12",
+        "cvss": [{"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L", "baseScore": 7.5}],
+        "source": "grype"}
+    assert image["high"]["totalCount"] == 1 and image["fixable"]["totalCount"] == 1
+    assert image["libc"]["edges"] == [{"node": {"vulnerabilityId": "CVE-2024-0002"}}]
+    assert image["alias"]["totalCount"] == 1
+    assert image["page"]["pageInfo"]["hasNextPage"] is True

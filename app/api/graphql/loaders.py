@@ -15,8 +15,9 @@ from app.api.metrics import Metrics
 from app.catalog import evaluations as evaluation_q
 from app.catalog import images as image_q
 from app.catalog import policies as policy_q
+from app.catalog import vulnerabilities as vuln_q
 from app.catalog.db import Database
-from app.catalog.models import Evaluation, Image, Policy, Tag
+from app.catalog.models import Evaluation, Image, ImageVulnerability, Policy, Tag
 from app.errors import ImagegateError
 from app.services import checks
 from app.services.accounts import Scope
@@ -53,6 +54,7 @@ class Loaders:
     policy_history: DataLoader  # policy pk -> [Evaluation], newest first
     findings: DataLoader  # evaluation pk -> [Finding row], in order
     packages: DataLoader  # image pk -> [package dict] of its stored analysis
+    vulnerabilities: DataLoader  # image pk -> [ImageVulnerability]
     policies_by_id: DataLoader  # policy id -> Policy | None
     policies_by_pk: DataLoader  # policy pk -> Policy | None
 
@@ -137,6 +139,11 @@ def create_loaders(db: Database, scope: Scope, metrics: Metrics) -> Loaders:
         return [[p for p in (found.get(pk) or {}).get("packages") or [] if isinstance(p, dict)]
                 for pk in pks]
 
+    def vulnerabilities(pks: list[int]) -> list[list[ImageVulnerability]]:
+        with db.read() as session:
+            found = vuln_q.vulnerabilities_of_images(session, image_pks=pks)
+        return [found[pk] for pk in pks]
+
     def all_policies() -> list[Policy]:
         with db.read() as session:
             return policy_q.list_policies(session, account_id=account)
@@ -155,5 +162,5 @@ def create_loaders(db: Database, scope: Scope, metrics: Metrics) -> Loaders:
         ancestors=_loader(ancestors), evaluations=_loader(evaluations),
         evaluations_by_id=_loader(evaluations_by_id), image_history=_loader(image_history),
         policy_history=_loader(policy_history), findings=_loader(findings),
-        packages=_loader(packages),
+        packages=_loader(packages), vulnerabilities=_loader(vulnerabilities),
         policies_by_id=_loader(policies_by_id), policies_by_pk=_loader(policies_by_pk))

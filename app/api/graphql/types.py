@@ -572,24 +572,82 @@ def _package_matches(p: PackageNode, f: PackageFilter | None) -> bool:
             and (f.license is None or f.license in p.licenses))
 
 
+@strawberry.type
+class CvssScore:
+    version: str
+    vector: str | None
+    base_score: float | None
+    exploitability_score: float | None
+    impact_score: float | None
+
+
+def _cvss(items: Any) -> list[CvssScore]:
+    def score(value: Any) -> float | None:
+        return None if value is None or float(value) < 0 else float(value)
+
+    return [CvssScore(version=str(c.get("version", "")), vector=_str(c.get("vector")) or None,
+                      base_score=score(c.get("base_score")),
+                      exploitability_score=score(c.get("exploitability_score")),
+                      impact_score=score(c.get("impact_score")))
+            for c in items or [] if isinstance(c, dict)]
+
+
 @strawberry.type(name="Vulnerability",
-                 description="A vulnerability matched against one of the image's packages")
+                 description="A vulnerability matched against one of the image's packages "
+                             "(from the imported feeds, or an attached Grype report)")
 class VulnerabilityNode:
     vulnerability_id: str
+    aliases: list[str]
     severity: str
     package_name: str
     package_version: str
     package_type: str
-    fixed_in: str | None
+    package_location: str
+    fix_versions: list[str]
+    fix_available: bool
+    will_not_fix: bool
     url: str | None
+    feed_group: str | None
+    cvss: list[CvssScore]
+    nvd_cvss: list[CvssScore]
+    published: datetime | None
+    detected_at: datetime
+    source: str
+
+    @classmethod
+    def of(cls, v: Any) -> VulnerabilityNode:
+        return cls(vulnerability_id=v.vulnerability_id, aliases=list(v.aliases or []),
+                   severity=v.severity, package_name=v.package_name,
+                   package_version=v.package_version, package_type=v.package_type,
+                   package_location=v.package_location or "",
+                   fix_versions=list(v.fix_versions or []),
+                   fix_available=bool(v.fix_versions), will_not_fix=bool(v.will_not_fix),
+                   url=v.link or None, feed_group=v.feed_group or None, cvss=_cvss(v.cvss),
+                   nvd_cvss=_cvss(v.nvd_cvss), published=v.published,
+                   detected_at=v.detected_at, source=v.source)
 
 
 @strawberry.input
 class VulnerabilityFilter:
-    severities: list[str] | None = None
+    severities: list[str] | None = strawberry.field(
+        default=None, description="Any of these severities (case-insensitive)")
     fix_available: bool | None = None
     package_name: str | None = None
-    vulnerability_id: str | None = None
+    package_type: str | None = None
+    vulnerability_id: str | None = strawberry.field(
+        default=None, description="The id, or one of its aliases")
+
+
+def _vulnerability_matches(v: VulnerabilityNode, f: VulnerabilityFilter | None) -> bool:
+    if f is None:
+        return True
+    severities = {s.lower() for s in f.severities} if f.severities is not None else None
+    return ((severities is None or v.severity.lower() in severities)
+            and (f.fix_available is None or v.fix_available == f.fix_available)
+            and (f.package_name is None or v.package_name == f.package_name)
+            and (f.package_type is None or v.package_type == f.package_type)
+            and (f.vulnerability_id is None or f.vulnerability_id == v.vulnerability_id
+                 or f.vulnerability_id in v.aliases))
 
 
 # ------------------------------------------------------------------ images and tags
@@ -680,14 +738,16 @@ class ImageNode:
         chosen = [n for n in map(_package, found) if _package_matches(n, filter)]
         return paginate(chosen, first, after, info)
 
-    @strawberry.field(description="Vulnerabilities matched against the image's packages. "
-                                  "The catalog holds no vulnerability data yet, so this is "
-                                  "empty until feeds are imported and matched.")
-    def vulnerabilities(self, info: Info, filter: VulnerabilityFilter | None = None,
-                        first: int | None = None, after: str | None = None
-                        ) -> Connection[VulnerabilityNode]:
+    @strawberry.field(description="Vulnerabilities matched against the image's packages; "
+                                  "every filter given must match")
+    async def vulnerabilities(self, info: Info, filter: VulnerabilityFilter | None = None,
+                              first: int | None = None, after: str | None = None
+                              ) -> Connection[VulnerabilityNode]:
         window(first, after, info.context.limits)
-        return paginate([], first, after, info)
+        assert self._row.id is not None
+        rows = await info.context.loaders.vulnerabilities.load(self._row.id)
+        chosen = [v for v in map(VulnerabilityNode.of, rows) if _vulnerability_matches(v, filter)]
+        return paginate(chosen, first, after, info)
 
     @strawberry.field(description="Analyzed images whose layers are a proper prefix of "
                                   "this image's, nearest last")
