@@ -149,6 +149,11 @@ def test_pagination_and_filters(images_added):
         assert findings["allowed"]["totalCount"] == 0
         assert findings["second"]["edges"] == [{"cursor": "b2Zmc2V0OjE="}]
         assert findings["second"]["pageInfo"] == {"hasPreviousPage": True, "hasNextPage": True}
+        nodes = data(c, """{ images(first: 1, after: "b2Zmc2V0OjA=") { nodes { digest }
+            edges { cursor } pageInfo { startCursor endCursor } } }""")["images"]
+        assert nodes["nodes"] == [two["edges"][0]["node"]]
+        assert nodes["pageInfo"] == {"startCursor": "b2Zmc2V0OjE=", "endCursor": "b2Zmc2V0OjE="}
+        assert nodes["edges"] == [{"cursor": "b2Zmc2V0OjE="}]
         too_big = gql(c, "{ images(first: 100000) { totalCount } }")
         assert too_big["data"] is None
         assert too_big["errors"][0]["message"] == (

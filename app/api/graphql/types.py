@@ -57,20 +57,26 @@ class Edge(Generic[T]):
 
 @strawberry.type
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
+    nodes: list[T] = strawberry.field(description="The page's nodes, without cursors "
+                                                  "(pageInfo has the last one)")
     page_info: PageInfo
     total_count: int
+    _offset: strawberry.Private[int]
+
+    @strawberry.field(description="The page's nodes with their cursors")
+    def edges(self) -> list[Edge[T]]:
+        return [Edge(cursor=cursor(self._offset + n), node=node)
+                for n, node in enumerate(self.nodes)]
 
 
 def connection(page: list[Any], *, offset: int, total: int) -> Connection[Any]:
     """One page starting at `offset` of `total` items."""
-    edges = [Edge(cursor=cursor(offset + n), node=node) for n, node in enumerate(page)]
     return Connection(
-        edges=edges, total_count=total,
+        nodes=page, total_count=total, _offset=offset,
         page_info=PageInfo(has_next_page=offset + len(page) < total,
                            has_previous_page=offset > 0,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None))
+                           start_cursor=cursor(offset) if page else None,
+                           end_cursor=cursor(offset + len(page) - 1) if page else None))
 
 
 def paginate(items: list[Any], first: int | None, after: str | None,
