@@ -389,3 +389,18 @@ def test_vulnerabilities_come_from_the_catalog_with_filters(images_added, tmp_pa
     assert image["libc"]["edges"] == [{"node": {"vulnerabilityId": "CVE-2024-0002"}}]
     assert image["alias"]["totalCount"] == 1
     assert image["page"]["pageInfo"]["hasNextPage"] is True
+
+
+def test_websocket_subscriptions_are_refused(server):
+    websockets = pytest.importorskip("websockets")
+    import asyncio
+
+    async def connect() -> str:
+        url = server.url.replace("http://", "ws://") + "/graphql"
+        try:
+            async with websockets.connect(url, subprotocols=["graphql-transport-ws"]):
+                return "connected"
+        except Exception as err:
+            return type(err).__name__
+
+    assert asyncio.run(connect()) != "connected"

@@ -8,8 +8,9 @@ import asyncio
 from typing import Any, cast
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from app.api.auth import request_scope
@@ -37,9 +38,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await Response("subscriptions are not served", status_code=404)(scope, receive,
-                                                                            send)
+        if scope["type"] == "websocket":  # no subscriptions: refuse the handshake
+            await WebSocket(scope, receive, send).close(code=1008)
             return
         request = Request(scope, receive)
         if not _wants_ide(request):
