@@ -404,3 +404,24 @@ def test_websocket_subscriptions_are_refused(server):
             return type(err).__name__
 
     assert asyncio.run(connect()) != "connected"
+
+
+def test_allowlisted_findings_carry_their_match(images_added):
+    s = images_added
+    doc = policy_doc("excepted", items=({"id": "suid-ok", "gate": "files", "trigger_id": "*"},))
+    policies.add_policy(s.db, s.admin, doc)
+    with s.client() as c:
+        evaluation = data(c, """query($d: String!) { evaluation(digest: $d,
+            tag: "example/app:1.0", policyId: "excepted") { status finalAction policy { id }
+            allowed: findings(allowlisted: true) { totalCount nodes { action ruleAction
+              allowlisted allowlistMatch { id name matchedRuleId } } }
+            other: findings(allowlisted: false) { nodes { gate action allowlistMatch { id } } }
+            } }""", {"d": s.added["child"].digest})["evaluation"]
+    assert evaluation["status"] == "pass" and evaluation["finalAction"] == "warn"
+    assert evaluation["policy"] == {"id": "excepted"}
+    assert evaluation["allowed"]["totalCount"] == 2
+    assert evaluation["allowed"]["nodes"][0] == {
+        "action": "go", "ruleAction": "stop", "allowlisted": True,
+        "allowlistMatch": {"id": "al", "name": "exceptions", "matchedRuleId": "suid-ok"}}
+    assert evaluation["other"]["nodes"] == [
+        {"gate": "dockerfile", "action": "warn", "allowlistMatch": None}]
