@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from aiodataloader import DataLoader
 
@@ -22,9 +22,6 @@ from app.errors import ImagegateError
 from app.services import checks
 from app.services.accounts import Scope
 from app.services.checks import CheckRequest, CheckResult
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 def _loader(batch: Callable[[list[Any]], Sequence[Any]]) -> DataLoader:
