@@ -167,6 +167,17 @@ def _created(value: Any, where: str) -> datetime | None:
         raise AnalysisError(where, f"bad created time {value!r}") from exc
 
 
+def _typed(obj: dict[str, Any], name: str, kind: type, where: str) -> Any:
+    """obj[name] when it is a `kind` (an empty one when absent); else an AnalysisError."""
+    value = obj.get(name)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise AnalysisError(where, f"{name} must be {'a list' if kind is list else 'an object'}"
+                                   f", not {type(value).__name__}")
+    return value
+
+
 def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, Any], *,
                  anchore: bool) -> ImageAnalysis:
     cfg = source.config
@@ -175,12 +186,12 @@ def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, 
     if not isinstance(run, dict):
         raise AnalysisError(where, "config is not an object")
     env: dict[str, str] = {}
-    for item in run.get("Env") or []:
+    for item in _typed(run, "Env", list, where):
         if isinstance(item, str):
             key, _, value = item.partition("=")
             env[key] = value
-    labels = {str(k): str(v) for k, v in (run.get("Labels") or {}).items()}
-    history = tuple(str(h.get("created_by", "")) for h in cfg.get("history") or []
+    labels = {str(k): str(v) for k, v in _typed(run, "Labels", dict, where).items()}
+    history = tuple(str(h.get("created_by", "")) for h in _typed(cfg, "history", list, where)
                     if isinstance(h, dict))
     healthcheck = run.get("Healthcheck")
     if dockerfile is not None:
@@ -196,7 +207,7 @@ def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, 
         variant=str(cfg.get("variant") or ""), created=_created(cfg.get("created"), where),
         labels=labels, env=env, user=str(run.get("User") or ""),
         working_dir=str(run.get("WorkingDir") or ""),
-        exposed_ports=tuple(str(p) for p in (run.get("ExposedPorts") or {})),
+        exposed_ports=tuple(str(p) for p in _typed(run, "ExposedPorts", dict, where)),
         entrypoint=_strings(run.get("Entrypoint")), cmd=_strings(run.get("Cmd")),
         healthcheck=healthcheck if isinstance(healthcheck, dict) else None,
         history=history, repo_tags=source.repo_tags, dockerfile=contents,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.analysis import AnalysisLimits, ImageAnalysis, analyze
+from app.analysis import AnalysisLimits, ImageAnalysis, RegistryOptions, analyze
 from app.catalog import images as q
 from app.catalog.db import Database
 from app.catalog.models import Image, Tag
@@ -81,14 +81,12 @@ def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
 
 
 def analyze_source(source: str | Path, *, dockerfile: str | None = None,
-                   platform: str | None = None,
-                   limits: AnalysisLimits | None = None) -> ImageAnalysis:
-    """Analyze an image source (no catalog involved: nothing is stored on failure)."""
-    analysis = analyze(source, platform=platform, limits=limits or AnalysisLimits())
-    if dockerfile is not None:
-        from dataclasses import replace
-        analysis = replace(analysis, dockerfile=dockerfile, dockerfile_mode="Actual")
-    return analysis
+                   platform: str | None = None, limits: AnalysisLimits | None = None,
+                   registry: RegistryOptions | None = None) -> ImageAnalysis:
+    """Analyze an image source: an archive, an OCI layout, a rootfs, an SBOM or a registry
+    reference (no catalog involved: nothing is stored on failure)."""
+    return analyze(source, platform=platform, limits=limits or AnalysisLimits(),
+                   dockerfile=dockerfile, registry_options=registry)
 
 
 def _tags(session: Session, image: Image) -> tuple[str, ...]:
