@@ -4,11 +4,43 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class GraphQLLimits:
+    """What one GraphQL request may ask for; refused beyond, with a message saying which."""
+
+    max_depth: int = 15  # nesting of selections
+    max_aliases: int = 100  # aliased fields in one document
+    max_tokens: int = 10_000  # lexical tokens in one document
+    max_page_size: int = 1_000  # `first` of any connection
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> GraphQLLimits:
+        defaults = cls()
+
+        def number(name: str, default: int) -> int:
+            value = env.get(f"IMAGEGATE_GRAPHQL_{name}")
+            if not value:
+                return default
+            try:
+                parsed = int(value)
+            except ValueError:
+                raise ValueError(f"IMAGEGATE_GRAPHQL_{name} must be a whole number, "
+                                 f"not {value!r}") from None
+            if parsed < 1:
+                raise ValueError(f"IMAGEGATE_GRAPHQL_{name} must be at least 1")
+            return parsed
+
+        return cls(max_depth=number("MAX_DEPTH", defaults.max_depth),
+                   max_aliases=number("MAX_ALIASES", defaults.max_aliases),
+                   max_tokens=number("MAX_TOKENS", defaults.max_tokens),
+                   max_page_size=number("MAX_PAGE_SIZE", defaults.max_page_size))
 
 
 @dataclass(frozen=True)
@@ -31,6 +63,7 @@ class Settings:
     # How long one server process reuses a rendered check response (0: never). A write in
     # the same process clears them at once; other processes may answer this long after it.
     check_cache_seconds: float = 1.0
+    graphql: GraphQLLimits = field(default_factory=GraphQLLimits)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -49,6 +82,7 @@ class Settings:
             request_timeout=_number(env, "IMAGEGATE_REQUEST_TIMEOUT", 600.0, float),
             check_cache_seconds=_number(env, "IMAGEGATE_CHECK_CACHE_SECONDS", 1.0, float,
                                         allow_zero=True),
+            graphql=GraphQLLimits.from_env(env),
         )
 
     @property

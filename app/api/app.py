@@ -8,16 +8,35 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import rest
 from app.api.auth import CredentialCache
 from app.api.errors import handle_http_error, handle_imagegate_error, handle_unexpected_error
+from app.api.graphql import GraphQLEndpoint, make_schema
+from app.api.metrics import Metrics, metrics_endpoint
 from app.api.rest.cache import ResponseCache
 from app.api.timeout import TimeoutMiddleware
 from app.catalog.db import Database
 from app.catalog.schema import require_current
 from app.errors import ImagegateError
 from app.settings import Settings
+
+
+class _InvalidatingChecks:
+    """GraphQL writes (mutations, evaluations) may change what a check answers: REST's
+    cached check responses must not predate them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope.get("method") == "POST":
+                scope["app"].state.check_cache.invalidate()
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
@@ -33,7 +52,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         if db is None:
             database.dispose()
 
-    app = Starlette(routes=rest.routes(),
+    graphql = _InvalidatingChecks(GraphQLEndpoint(make_schema(settings.graphql)))
+    app = Starlette(routes=[*rest.routes(),
+                            Route("/graphql", graphql, methods=["GET", "POST"]),
+                            Route("/metrics", metrics_endpoint)],
                     exception_handlers={ImagegateError: handle_imagegate_error,
                                         HTTPException: handle_http_error,
                                         Exception: handle_unexpected_error},
@@ -44,4 +66,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.credentials = CredentialCache()
     app.state.check_cache = ResponseCache(settings.check_cache_seconds)
+    app.state.metrics = Metrics(database)
     return app

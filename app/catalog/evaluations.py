@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.catalog.models import Evaluation, Finding
 
@@ -53,3 +53,53 @@ def findings_of(session: Session, *, evaluation_pks: list[int]) -> dict[int, lis
     for row in rows:
         out[row.evaluation_pk].append(row)
     return out
+
+
+# ------------------------------------------------------------------ batched reads (GraphQL)
+
+def latest_evaluations(session: Session, *, keys: list[tuple[int, str, int]]
+                       ) -> dict[tuple[int, str, int], Evaluation]:
+    """The newest evaluation of each (image pk, tag, policy pk) that has one, in one query."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    newest = (select(func.max(Evaluation.pk))
+              .where(col(Evaluation.image_pk).in_({k[0] for k in wanted}),
+                     col(Evaluation.tag).in_({k[1] for k in wanted}),
+                     col(Evaluation.policy_pk).in_({k[2] for k in wanted}))
+              .group_by(col(Evaluation.image_pk), col(Evaluation.tag),
+                        col(Evaluation.policy_pk)))
+    out = {}
+    for row in session.exec(select(Evaluation).where(col(Evaluation.pk).in_(newest))):
+        key = (row.image_pk, row.tag, row.policy_pk)
+        if key in wanted:
+            out[key] = row
+    return out
+
+
+def evaluations_of_images(session: Session, *, account_id: int,
+                          image_pks: list[int]) -> list[Evaluation]:
+    """Every stored evaluation of these images, newest first."""
+    return list(session.exec(select(Evaluation).where(
+        Evaluation.account_id == account_id, col(Evaluation.image_pk).in_(image_pks))
+        .order_by(col(Evaluation.pk).desc())))
+
+
+def get_evaluations(session: Session, *, account_id: int,
+                    evaluation_ids: list[str]) -> list[Evaluation]:
+    return list(session.exec(select(Evaluation).where(
+        Evaluation.account_id == account_id, col(Evaluation.id).in_(evaluation_ids))))
+
+
+def get_evaluations_by_pk(session: Session, *, account_id: int,
+                          pks: list[int]) -> list[Evaluation]:
+    return list(session.exec(select(Evaluation).where(
+        Evaluation.account_id == account_id, col(Evaluation.pk).in_(pks))))
+
+
+def evaluations_of_policies(session: Session, *, account_id: int,
+                            policy_pks: list[int]) -> list[Evaluation]:
+    """Every stored evaluation against these policies, newest first."""
+    return list(session.exec(select(Evaluation).where(
+        Evaluation.account_id == account_id, col(Evaluation.policy_pk).in_(policy_pks))
+        .order_by(col(Evaluation.pk).desc())))

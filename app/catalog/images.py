@@ -138,3 +138,66 @@ def tag_history_by_name(session: Session, *, account_id: int, full_tag: str) -> 
 
 def image_summary(image: Image) -> dict[str, Any]:
     return {"digest": image.digest, "image_id": image.image_id, "layers": image.layers}
+
+
+# ------------------------------------------------------------------ batched reads (GraphQL)
+
+def get_images_by_pk(session: Session, *, account_id: int, pks: list[int]) -> list[Image]:
+    return list(session.exec(select(Image).where(Image.account_id == account_id,
+                                                 col(Image.id).in_(pks))))
+
+
+def find_images(session: Session, *, account_id: int, distro: str | None = None,
+                repository: str | None = None, tag: str | None = None,
+                digests: list[str] | None = None, offset: int = 0,
+                limit: int | None = None) -> tuple[list[Image], int]:
+    """Images matching every filter given (newest first), and how many match in all.
+    `repository` and `tag` match the image's current tags (`tag` is a full tag)."""
+    query = select(Image).where(Image.account_id == account_id)
+    if distro is not None:
+        query = query.where(Image.distro == distro)
+    if digests is not None:
+        query = query.where(col(Image.digest).in_(digests))
+    if repository is not None or tag is not None:
+        tags = select(Tag.image_pk).where(Tag.account_id == account_id)
+        if repository is not None:
+            tags = tags.where(Tag.repository == repository)
+        if tag is not None:
+            tags = tags.where(Tag.full_tag == tag)
+        query = query.where(col(Image.id).in_(tags))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = query.order_by(col(Image.analyzed_at).desc(), col(Image.id).desc()).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
+    return list(session.exec(page)), total
+
+
+def layer_index(session: Session, *, account_id: int) -> list[tuple[int, str, list[str], str]]:
+    """(pk, digest, layers, analysis hash) of every image of the account, by pk: ancestry
+    for many images at once without loading their analyses."""
+    rows = session.exec(select(Image.id, Image.digest, Image.layers, Image.analysis_hash)
+                        .where(Image.account_id == account_id).order_by(col(Image.id)))
+    return [(pk or 0, digest, list(layers or []), analysis_hash)
+            for pk, digest, layers, analysis_hash in rows]
+
+
+def get_tags(session: Session, *, account_id: int, full_tags: list[str]) -> list[Tag]:
+    return list(session.exec(select(Tag).where(Tag.account_id == account_id,
+                                               col(Tag.full_tag).in_(full_tags))))
+
+
+def tag_histories(session: Session, *, tag_pks: list[int]) -> dict[int, list[TagHistory]]:
+    """Each tag's history rows (the images it pointed at), oldest first."""
+    out: dict[int, list[TagHistory]] = {pk: [] for pk in tag_pks}
+    rows = session.exec(select(TagHistory).where(col(TagHistory.tag_pk).in_(tag_pks))
+                        .order_by(col(TagHistory.observed_at), col(TagHistory.id)))
+    for row in rows:
+        out[row.tag_pk].append(row)
+    return out
+
+
+def get_analyses(session: Session, *, image_pks: list[int]) -> dict[int, dict[str, Any]]:
+    """The stored analyses of these images, by image pk."""
+    rows = session.exec(select(ImageAnalysisBlob)
+                        .where(col(ImageAnalysisBlob.image_pk).in_(image_pks)))
+    return {row.image_pk: json.loads(zlib.decompress(row.document)) for row in rows}

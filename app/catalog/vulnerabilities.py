@@ -118,3 +118,15 @@ def replace_image_vulnerabilities(session: Session, *, image_pk: int,
     session.execute(delete(ImageVulnerability).where(col(ImageVulnerability.image_pk) == image_pk))
     if rows:
         session.execute(insert(ImageVulnerability), [{"image_pk": image_pk, **r} for r in rows])
+
+
+def vulnerabilities_of_images(session: Session, *,
+                              image_pks: list[int]) -> dict[int, list[ImageVulnerability]]:
+    """Each image's vulnerabilities (in stored order), for many images in one query."""
+    out: dict[int, list[ImageVulnerability]] = {pk: [] for pk in image_pks}
+    rows = session.exec(select(ImageVulnerability)
+                        .where(col(ImageVulnerability.image_pk).in_(image_pks))
+                        .order_by(col(ImageVulnerability.image_pk), col(ImageVulnerability.id)))
+    for row in rows:
+        out[row.image_pk].append(row)
+    return out

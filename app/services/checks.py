@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from sqlmodel import Session
 
 from app.catalog import evaluations as q
 from app.catalog import images as image_q
+from app.catalog import policies as policy_q
 from app.catalog import vulnerabilities as vuln_q
 from app.catalog.db import Database
 from app.catalog.models import Evaluation, Finding, Image, Policy
@@ -38,7 +40,7 @@ from app.engine import (
     evaluate,
     normalize_tag,
 )
-from app.errors import InvalidInputError, NotFoundError
+from app.errors import ImagegateError, InvalidInputError, NotFoundError
 from app.services.accounts import Scope
 from app.services.facts import image_facts
 from app.services.images import ancestors_of, resolve_image, stored_analysis
@@ -304,3 +306,148 @@ def _result(session: Session, subject: _Subject, latest: Evaluation, history: bo
     return CheckResult(subject.image, subject.tag, subject.policy,
                        [StoredEvaluation(e, findings.get(e.pk or 0) if detail else None)
                         for e in chosen], reused)
+
+
+# ------------------------------------------------------------------ many subjects at once
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One subject of `check_many`: an image by digest, under `tag` (default: the image's
+    first tag in order), against `policy` (id or name; default: the active policy)."""
+
+    digest: str
+    tag: str | None = None
+    policy: str | None = None
+    base_digest: str | None = None
+
+
+def ancestry(index: list[tuple[int, str, list[str], str]], layers: list[str]
+              ) -> list[tuple[int, str, list[str], str]]:
+    """`ancestors_of` over the rows of `image_q.layer_index`, nearest last."""
+    if not layers:
+        return []
+    found = [row for row in index if row[2] and row[2][0] == layers[0]
+             and len(row[2]) < len(layers) and layers[:len(row[2])] == row[2]]
+    return sorted(found, key=lambda row: len(row[2]))
+
+
+def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
+               now: datetime | None = None,
+               timed: Callable[[CheckResult, float], None] | None = None,
+               ) -> list[CheckResult | ImagegateError]:
+    """`check` for many subjects, in request order, without details (findings are read
+    separately). Every subject whose stored evaluation is still valid is answered from a
+    fixed number of queries, however many there are; the others (and those whose request
+    is in error) go through `check` one at a time, which evaluates and stores them;
+    `timed(result, seconds)` is told how long each of those took."""
+    now = now or datetime.now(UTC)
+    out: list[CheckResult | ImagegateError | None] = [None] * len(requests)
+    with db.read() as session:
+        images = {i.digest: i for i in image_q.get_images(
+            session, account_id=scope.account_id, digests=sorted({r.digest for r in requests}))}
+        pks = [i.id for i in images.values() if i.id is not None]
+        first_tag: dict[int, str] = {}
+        for current in image_q.tags_of_images(session, image_pks=pks):
+            first_tag.setdefault(current.image_pk, current.full_tag)
+        policies = policy_q.list_policies(session, account_id=scope.account_id)
+        by_id = {p.policy_id: p for p in policies}
+        active = next((p for p in policies if p.active), None)
+        index = image_q.layer_index(session, account_id=scope.account_id)
+        digest_of = {row[0]: row[1] for row in index}
+        # (request index, image, tag, policy) for the requests that are simple enough
+        pending: list[tuple[int, Image, str, Policy]] = []
+        for n, req in enumerate(requests):
+            image = images.get(req.digest)
+            if image is None or image.id is None:
+                continue
+            tag = normalize_tag(req.tag) if req.tag else first_tag.get(image.id)
+            record = active if req.policy is None else by_id.get(req.policy)
+            if tag and record is not None:
+                pending.append((n, image, tag, record))
+        tags = {t.full_tag: t for t in image_q.get_tags(
+            session, account_id=scope.account_id, full_tags=sorted({p[2] for p in pending}))}
+        histories = image_q.tag_histories(
+            session, tag_pks=[t.id for t in tags.values() if t.id is not None])
+        feeds = vuln_q.feed_version(session)  # feed_version(), once for every image
+        keyed: list[tuple[int, Image, str, Policy, str, str | None]] = []
+        for n, image, tag, record in pending:
+            req = requests[n]
+            compiled = compiled_policy(record)
+            # as _subject: relatives are key parts only for the gates that read them
+            gates = compiled.gate_names
+            chain = (ancestry(index, image.layers)
+                     if req.base_digest or "ancestry" in gates else [])
+            base = None
+            if req.base_digest == AUTO:
+                base = chain[-1] if chain else None
+            elif req.base_digest:
+                base = next((a for a in chain if a[1] == req.base_digest), None)
+                if base is None:
+                    continue  # an error: `check` names it
+            tag_row = tags.get(tag)
+            history = [h.image_pk for h in histories.get(tag_row.id or 0, [])] if tag_row else []
+            previous = None
+            if history and "tag_drift" in gates:
+                if image.id in history:
+                    at = history.index(image.id)
+                    previous = history[at - 1] if at > 0 else None
+                else:
+                    previous = history[-1]
+            facts_part = _sha(image.analysis_hash, [a[1] for a in chain],
+                              digest_of.get(previous) if previous is not None else None)
+            expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
+            key = _sha(facts_part, record.revision, f"{feeds}:{image.vulns_hash}", expiry,
+                       [base[1], base[3]] if base else None)
+            keyed.append((n, image, tag, record, key, base[1] if base else None))
+        latest = q.latest_evaluations(session, keys=[
+            (image.id or 0, tag, record.id or 0) for _, image, tag, record, _, _ in keyed])
+        for n, image, tag, record, key, _base_digest in keyed:
+            found = latest.get((image.id or 0, tag, record.id or 0))
+            if found is not None and found.cache_key == key:
+                out[n] = CheckResult(image, tag, record, [StoredEvaluation(found, None)], True)
+    for n, req in enumerate(requests):
+        if out[n] is None:
+            started = time.perf_counter()
+            try:
+                result = check(db, scope, req.digest, tag=req.tag or default_tag(
+                    db, scope, req.digest), policy=req.policy, base_digest=req.base_digest,
+                    detail=False, now=now)
+            except ImagegateError as err:
+                out[n] = err
+                continue
+            out[n] = result
+            if timed is not None:
+                timed(result, time.perf_counter() - started)
+    return [r for r in out if r is not None]
+
+
+def default_tag(db: Database, scope: Scope, digest: str) -> str | None:
+    with db.read() as session:
+        image = image_q.get_image(session, account_id=scope.account_id, digest=digest)
+        if image is None or image.id is None:
+            return None
+        tags = image_q.tags_of_images(session, image_pks=[image.id])
+        return tags[0].full_tag if tags else None
+
+
+def reevaluate(db: Database, scope: Scope, ref: str, *, tag: str | None = None,
+               policy: str | None = None, base_digest: str | None = None,
+               now: datetime | None = None) -> CheckResult:
+    """Evaluate afresh and store the result even when the stored one is still valid (it
+    becomes the newest entry of the history)."""
+    now = now or datetime.now(UTC)
+    with db.read() as session:
+        subject = _subject(session, scope, ref, tag, policy, base_digest, now)
+        decision = evaluate(subject.compiled, _facts_for(subject, session), tag=subject.tag,
+                            now=now)
+        inherited = None
+        if subject.base is not None:
+            base_decision = evaluate(subject.compiled,
+                                     image_evaluation_facts(session, subject.base),
+                                     tag=subject.tag, now=now)
+            inherited = {(f.gate, f.trigger, f.trigger_id) for f in base_decision.findings}
+    evaluation = _evaluation(scope, subject, decision, now)
+    with db.transaction() as session:
+        _lock(session, db, subject)
+        q.save_evaluation(session, evaluation=evaluation, findings=_rows(decision, inherited))
+        return _result(session, subject, evaluation, False, False, reused=False)

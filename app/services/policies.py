@@ -16,7 +16,8 @@ from sqlmodel import Session
 from app.catalog import policies as q
 from app.catalog.db import Database
 from app.catalog.models import Policy
-from app.engine import Problem, compile_policy, describe_gates
+from app.engine import V2, Problem, compile_policy, describe_gates, write_document
+from app.engine.document import read_document
 from app.errors import InvalidInputError, NotFoundError, PolicyInvalidError
 from app.services.accounts import Scope
 
@@ -171,6 +172,13 @@ def delete_policy(db: Database, scope: Scope, id_or_name: str) -> None:
         q.delete_policy(session, policy=record)
 
 
-def policy_spec() -> list[dict[str, Any]]:
-    """Every gate, trigger and parameter (`GET /v2/system/policy-spec`)."""
+def gate_catalogue() -> list[dict[str, Any]]:
+    """Every gate, trigger and parameter the engine knows (`describe_gates`)."""
     return describe_gates()
+
+
+def document_v2(policy: Policy) -> dict[str, Any]:
+    """A stored policy's document in the v2 shape (rule_sets, allowlists, mappings...),
+    whichever format it was submitted in; the stored document when it cannot be read."""
+    doc, _problems = read_document(policy.document)
+    return write_document(doc, V2) if doc is not None else dict(policy.document)

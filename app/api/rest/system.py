@@ -83,12 +83,12 @@ def _v1_spec(gates: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def policy_spec_v1(request: Request) -> Response:
     await call(request, lambda s: s)
-    return ok(_v1_spec(policies.policy_spec()))
+    return ok(_v1_spec(policies.gate_catalogue()))
 
 
 async def policy_spec_v2(request: Request) -> Response:
     await call(request, lambda s: s)
-    return ok([{**gate, "supported_artifact_type": "image"} for gate in policies.policy_spec()])
+    return ok([{**gate, "supported_artifact_type": "image"} for gate in policies.gate_catalogue()])
 
 
 R = "#/components/schemas/"
