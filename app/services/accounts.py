@@ -181,3 +181,13 @@ def scope_for(db: Database, principal: Principal, account: str | None = None) ->
         if found is None or found.id is None:
             raise NotFoundError(f"account '{account}' does not exist")
         return Scope(found.id, found.name, principal)
+
+
+def local_principal(db: Database, *, username: str = ADMIN_USER) -> Principal:
+    """The user an embedded (local) command acts as, without credentials: whoever can open
+    the catalog's database already holds all of it."""
+    with db.read() as session:
+        user = q.get_user(session, username=username)
+        if user is None:
+            raise NotFoundError(f"user '{username}' does not exist")
+        return _principal(session, user)

@@ -162,3 +162,38 @@ def tag_record(db: Database, scope: Scope, full_tag: str) -> tuple[Tag, list[Ima
         if tag is None or tag.id is None:
             raise NotFoundError(f"tag {full_tag} not found")
         return tag, [image for _, image in q.tag_history(session, tag_pk=tag.id)]
+
+
+# Anchore's content types (GET /v1/images/{digest}/content/{type}) and the package types
+# each one lists.
+CONTENT_TYPES: dict[str, tuple[str, ...]] = {
+    "os": ("dpkg", "rpm", "apk"), "files": (), "npm": ("npm",), "gem": ("gem",),
+    "python": ("python",), "java": ("java",), "go": ("go",)}
+
+
+def image_content(db: Database, scope: Scope, ref: str, content_type: str) -> list[dict]:
+    """One content listing of an image in Anchore's v1 shape (`os`: package, version,
+    licenses; `files`: filename, size...; language packages: package, version, location)."""
+    if content_type not in CONTENT_TYPES:
+        raise InvalidInputError(f"unknown content type '{content_type}': use one of "
+                                f"{', '.join(CONTENT_TYPES)}")
+    record = get_image(db, scope, ref)
+    analysis = record.image.analysis or {}
+    if content_type == "files":
+        return [{"filename": f["path"], "size": f.get("size", 0), "type": f.get("type"),
+                 "mode": f.get("mode"), "uid": f.get("uid"), "gid": f.get("gid"),
+                 "linkdest": f.get("link_target"), "sha256": f.get("sha256")}
+                for f in analysis.get("files") or []]
+    wanted = CONTENT_TYPES[content_type]
+    packages = [p for p in analysis.get("packages") or [] if p.get("type") in wanted]
+    if content_type == "os":
+        return [{"package": p["name"], "version": p["version"],
+                 "licenses": list(p.get("licenses") or []), "type": p["type"],
+                 "origin": p.get("source"), "arch": p.get("architecture")}
+                for p in packages]
+    if content_type == "java":
+        return [{"package": p["name"], "specification-version": p["version"],
+                 "implementation-version": p["version"], "version": p["version"],
+                 "location": p.get("location") or "", "type": p["type"]} for p in packages]
+    return [{"package": p["name"], "version": p["version"], "location": p.get("location") or "",
+             "licenses": list(p.get("licenses") or []), "type": p["type"]} for p in packages]
