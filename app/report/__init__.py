@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import importlib
-import json
+import json as _json  # the submodule app.report.json would shadow a plain `json`
 
 from app.report.model import EvaluationView, FindingView, Report
 
@@ -19,7 +19,7 @@ def render_as(fmt: str, report: Report, *, color: bool = False) -> str:
     """The report in one of FORMATS (modules are imported on first use)."""
     module = importlib.import_module(f"app.report.{FORMATS[fmt][0]}")
     if fmt == "json-raw":
-        return json.dumps(module.render(report), indent=2, ensure_ascii=False) + "\n"
+        return _json.dumps(module.render(report), indent=2, ensure_ascii=False) + "\n"
     if fmt == "text":
         return str(module.render(report, color=color))
     return str(module.render(report))

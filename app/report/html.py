@@ -92,11 +92,20 @@ def render(report: Report) -> str:
                   f"<code>{escape(group.trigger)}</code> ({len(group.findings)})</h2>",
                   '<table class="findings"><tr><th>Action</th><th>Message</th>'
                   "<th>Rule</th><th>Trigger id</th></tr>"]
-        parts += [f"<tr><td>{_badge(f.action)}</td><td>{escape(f.message)}<br>{_marks(f)}"
-                  f"</td><td><code>{escape(f.rule_id or '-')}</code></td>"
+        parts += [f"<tr><td>{_badge(f.action)}</td><td>{escape(f.message)}"
+                  f"{'<br>' + _marks(f) if _marks(f) else ''}</td>"
+                  f"<td><code>{escape(f.rule_id or '-')}</code></td>"
                   f"<td><code>{escape(f.trigger_id)}</code></td></tr>" for f in group.findings]
         parts.append("</table>")
     if e.findings == []:
         parts.append("<p>No findings.</p>")
+    if len(report.evaluations) > 1:
+        parts += [f"<h2>History ({len(report.evaluations)} evaluations, newest first)</h2>",
+                  '<table class="history"><tr><th>Evaluated</th><th>Verdict</th>'
+                  "<th>Final action</th><th>Findings</th><th>Evaluation</th></tr>"]
+        parts += [f"<tr><td>{escape(iso(old.evaluated_at))}</td><td>{verdict(old)}</td>"
+                  f"<td>{_badge(old.final_action)}</td><td>{old.number_of_findings}</td>"
+                  f"<td><code>{escape(old.id)}</code></td></tr>" for old in report.evaluations]
+        parts.append("</table>")
     parts += ["</main>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"

@@ -49,7 +49,7 @@ def render(report: Report) -> str:
     lines.append(f"| Evaluated | {iso(e.evaluated_at)} |")
     if e.problems:
         lines += ["", "**Policy problems**", ""]
-        lines += [f"- {cell(str(p.get('severity')))}: {code(str(p.get('problem_type')))} "
+        lines += [f"- {cell(str(p.get('severity')))}: {code(str(p.get('problem_type')))}: "
                   f"{cell(str(p.get('details')))}" for p in e.problems]
     for group in group_findings(e.findings):
         lines += ["", f"#### {code(group.gate)} / {code(group.trigger)}: "
