@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.analysis import ImageAnalysis
 from app.catalog import evaluations as q
 from app.catalog import images as image_q
 from app.catalog.db import Database
@@ -71,6 +70,8 @@ def compiled_policy(policy: Policy) -> CompiledPolicy:
 
 @lru_cache(maxsize=16)
 def _facts(analysis_hash: str, analysis_json: str) -> ImageFacts:
+    from app.analysis import ImageAnalysis  # lazily: a reused evaluation never needs it
+
     return image_facts(ImageAnalysis.from_dict(json.loads(analysis_json)))
 
 

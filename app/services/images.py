@@ -8,16 +8,19 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from app.analysis import AnalysisLimits, ImageAnalysis, analyze
 from app.catalog import images as q
 from app.catalog.db import Database
 from app.catalog.models import Image, Tag
 from app.engine import normalize_tag, parse_tag
 from app.errors import InvalidInputError, NotFoundError
 from app.services.accounts import Scope
+
+if TYPE_CHECKING:  # analysis is imported when a source is analyzed, not to read the catalog
+    from app.analysis import AnalysisLimits, ImageAnalysis
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ def analyze_source(source: str | Path, *, dockerfile: str | None = None,
                    platform: str | None = None,
                    limits: AnalysisLimits | None = None) -> ImageAnalysis:
     """Analyze an image source (no catalog involved: nothing is stored on failure)."""
+    from app.analysis import AnalysisLimits, analyze
+
     analysis = analyze(source, platform=platform, limits=limits or AnalysisLimits())
     if dockerfile is not None:
         from dataclasses import replace
