@@ -12,11 +12,24 @@ from typing import Any
 
 from app.analysis import dockerfile as dockerfile_module
 from app.analysis.catalogers import CatalogContext, Cataloger, default_catalogers
-from app.analysis.distro import OS_RELEASE, distro_from_os_release
+from app.analysis.distro import (
+    BUSYBOX,
+    OS_RELEASE,
+    RELEASE_FILES,
+    distro_from_os_release,
+    distro_from_release_file,
+    sniff_busybox,
+)
 from app.analysis.errors import AnalysisError, AnalysisLimits
-from app.analysis.filesystem import Capture, SnifferFactory
+from app.analysis.filesystem import Capture, Filesystem, SnifferFactory
 from app.analysis.model import DistroRecord, ImageAnalysis, PackageRecord
-from app.analysis.secrets import DEFAULT_SECRET_REGEXES, LineScanner, compile_regexes, matches
+from app.analysis.secrets import (
+    DEFAULT_SECRET_REGEXES,
+    LineScanner,
+    compile_regexes,
+    matches,
+    with_symlinks,
+)
 from app.analysis.sources import detect, open_image, rootfs
 from app.analysis.sources.base import ByteBudget, ImageSource, open_layer
 from app.analysis.squash import Squasher
@@ -32,13 +45,17 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
             secret_regexes: Sequence[str] = DEFAULT_SECRET_REGEXES,
             extra_secret_regexes: Sequence[str] = (), content_regexes: Sequence[str] = (),
             retrieve_files: Sequence[str] = DEFAULT_RETRIEVE_FILES,
-            catalogers: Sequence[Cataloger] | None = None) -> ImageAnalysis:
+            catalogers: Sequence[Cataloger] | None = None,
+            anchore_guessed_dockerfile: bool = True) -> ImageAnalysis:
     """Analyze a docker-archive or oci-archive tarball, an OCI layout directory or a root
     filesystem directory.
 
     `platform` ("linux/arm64", "arm64/v8"…) picks from a multi-platform index (default: the
     host's). `dockerfile` is the actual Dockerfile's text (mode "Actual"); without it one is
-    guessed from the history. Secrets are searched with `secret_regexes` (Anchore's defaults)
+    guessed from the history, by default in anchore-engine's exact form so that dockerfile
+    findings (and their md5 trigger ids) equal Anchore's for the same image
+    (`anchore_guessed_dockerfile=False`: a cleaner form; see `app.analysis.dockerfile`).
+    Secrets are searched with `secret_regexes` (Anchore's defaults)
     plus `extra_secret_regexes`, file contents with `content_regexes` ("NAME=pattern" or
     "pattern"). Raises `AnalysisError` naming the offending file or member."""
     path = os.fspath(source_path)
@@ -48,12 +65,12 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
         compile_regexes(content_regexes, "content regex"))
     catalogers = list(default_catalogers() if catalogers is None else catalogers)
     captures: list[Capture] = [
-        Capture(re.compile("|".join(re.escape(p) for p in OS_RELEASE)), key=DISTRO_KEY,
-                max_size=64 * 1024)]
+        Capture(re.compile("|".join(re.escape(p) for p in (*OS_RELEASE, *RELEASE_FILES))),
+                key=DISTRO_KEY, max_size=64 * 1024)]
     if retrieve_files:
         captures.append(Capture(re.compile("|".join(re.escape(p) for p in retrieve_files)),
                                 key=RETRIEVE_KEY))
-    sniffers: list[tuple[str, SnifferFactory]] = []
+    sniffers: list[tuple[str, SnifferFactory]] = [(DISTRO_KEY, sniff_busybox)]
     for c in catalogers:
         captures.extend(dataclasses.replace(rule, key=c.name) for rule in c.captures(limits))
         sniffers.extend(c.sniffers())
@@ -73,12 +90,9 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
         finally:
             source.store.close()
     fs, scanned = squasher.result()
+    scanned = with_symlinks(scanned, fs)
 
-    distro: DistroRecord | None = None
-    for candidate in OS_RELEASE:
-        data = fs.value(candidate, DISTRO_KEY)
-        if isinstance(data, bytes) and (distro := distro_from_os_release(data)):
-            break
+    distro = _distro(fs)
     packages: list[PackageRecord] = []
     for c in catalogers:
         ctx = CatalogContext(fs=dataclasses.replace(fs, default_key=c.name), distro=distro,
@@ -86,9 +100,9 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
         packages.extend(c.catalog(ctx))
     packages.sort(key=lambda p: (p.type, p.name, p.version, p.location or ""))
     retrieved = {}
-    for wanted in retrieve_files:
-        data = fs.value(wanted, RETRIEVE_KEY)
-        if isinstance(data, bytes):
+    for wanted in retrieve_files:  # regular files only, as Anchore's retrieve_files
+        captured = fs.captured.get(RETRIEVE_KEY, {}).get(wanted)
+        if captured is not None and isinstance(data := captured.value, bytes):
             retrieved[wanted] = data.decode("utf-8", "replace")
 
     files = tuple(fs.files.values())
@@ -104,7 +118,20 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
                              dockerfile=dockerfile or "",
                              dockerfile_mode="Actual" if dockerfile is not None else None,
                              **common)
-    return _from_config(source, dockerfile, common)
+    return _from_config(source, dockerfile, common, anchore=anchore_guessed_dockerfile)
+
+
+def _distro(fs: Filesystem) -> DistroRecord | None:
+    for candidate in OS_RELEASE:
+        data = fs.value(candidate, DISTRO_KEY)
+        if isinstance(data, bytes) and (found := distro_from_os_release(data)):
+            return found
+    for candidate in RELEASE_FILES:
+        data = fs.value(candidate, DISTRO_KEY)
+        if isinstance(data, bytes) and (found := distro_from_release_file(data)):
+            return found
+    busybox = fs.sniffed.get(DISTRO_KEY, {}).get(fs.resolve(BUSYBOX))
+    return DistroRecord(id="busybox", version_id=busybox) if busybox else None
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -127,8 +154,8 @@ def _created(value: Any, where: str) -> datetime | None:
         raise AnalysisError(where, f"bad created time {value!r}") from exc
 
 
-def _from_config(source: ImageSource, dockerfile: str | None,
-                 common: dict[str, Any]) -> ImageAnalysis:
+def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, Any], *,
+                 anchore: bool) -> ImageAnalysis:
     cfg = source.config
     where = f"{source.where} config {source.config_digest}"
     run = cfg.get("config") or {}
@@ -146,7 +173,7 @@ def _from_config(source: ImageSource, dockerfile: str | None,
     if dockerfile is not None:
         contents, mode = dockerfile, "Actual"
     else:
-        contents, mode = dockerfile_module.guess(history), "Guessed"
+        contents, mode = dockerfile_module.guess(history, anchore=anchore), "Guessed"
     return ImageAnalysis(
         digest=source.manifest_digest, image_id=source.config_digest.removeprefix("sha256:"),
         layers=tuple(x.digest for x in source.layers),

@@ -131,7 +131,7 @@ class SecretMatch:
 
     path: str
     regex: str
-    lines: tuple[int, ...] = ()  # 1-based line numbers
+    lines: tuple[int, ...] = ()  # 0-based line numbers, as Anchore reports them
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "regex": self.regex, "lines": list(self.lines)}

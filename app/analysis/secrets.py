@@ -1,14 +1,18 @@
 """Secret (and content) regex scanning of small files, line by line, as Anchore's
-`secret_search` / `content_search` analyzers do: a regex is "NAME=pattern" or a bare
-pattern, applied with `re.match` to each line; matches report 1-based line numbers."""
+`secret_search` / `content_search` analyzers do: a regex text is split at its first "=" into
+NAME and pattern (no "=": a bare pattern), the pattern is applied with `re.match` to each
+line's bytes, and matches report 0-based line numbers (Anchore counts from 0). Symlinks to
+scanned files are reported under their own path too, as Anchore dereferences them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.analysis.errors import AnalysisError
+from app.analysis.filesystem import Filesystem
 from app.analysis.model import SecretMatch
 
 # The secret_search defaults of anchore-engine's conf/analyzer_config.yaml.
@@ -21,23 +25,30 @@ DEFAULT_SECRET_REGEXES: tuple[str, ...] = (
     r"API_KEY=(?i).*api(-|_)key( *=+ *).*(?<![A-Z0-9])[A-Z0-9]{20,60}(?![A-Z0-9]).*",
 )
 
-_NAMED = re.compile(r"^([A-Za-z0-9_]+)=(.*)$", re.S)
+# A lower-case literal every match of a default regex contains (they are all (?i)), so a
+# file without it is skipped without running the regex line by line.
+_REQUIRED = dict(zip(DEFAULT_SECRET_REGEXES, (b"aws_access_key_id", b"aws_secret_access_key",
+                                              b"private key", b'"auth"', b"key"), strict=True))
 
 
 @dataclass(frozen=True)
 class CompiledRegex:
     text: str  # "NAME=pattern" or "pattern", as reported
     name: str | None
-    regex: re.Pattern[str]
+    regex: re.Pattern[bytes]
+    required: bytes | None = None  # a lower-case literal every match contains
 
 
 def compile_regexes(texts: Sequence[str], what: str) -> tuple[CompiledRegex, ...]:
     out = []
     for text in texts:
-        m = _NAMED.match(text)
-        name, pattern = (m.group(1), m.group(2)) if m else (None, text)
+        name, sep, pattern = text.partition("=")
+        if not sep:
+            name, pattern = "", text
         try:
-            out.append(CompiledRegex(text=text, name=name, regex=re.compile(pattern)))
+            out.append(CompiledRegex(text=text, name=name or None,
+                                     regex=re.compile(pattern.encode("utf-8")),
+                                     required=_REQUIRED.get(text)))
         except re.error as exc:
             raise AnalysisError(f"{what} {text!r}", f"not a valid regex: {exc}") from exc
     return tuple(out)
@@ -54,18 +65,36 @@ class LineScanner:
     def __call__(self, path: str, data: bytes) -> tuple[tuple, tuple] | None:
         if not (self.secrets or self.content):
             return None
-        lines = data.decode("utf-8", "replace").splitlines()
-        found = tuple(_scan(lines, group) for group in (self.secrets, self.content))
-        return found if any(found) else None  # type: ignore[return-value]
+        lowered = data.lower()
+        lines: list[bytes] | None = None
+        found = []
+        for group in (self.secrets, self.content):
+            wanted = [r for r in group if r.required is None or r.required in lowered]
+            if wanted and lines is None:
+                lines = data.split(b"\n")
+                if lines and not lines[-1]:
+                    lines.pop()
+            found.append(_scan(lines or [], wanted))
+        return (found[0], found[1]) if any(found) else None
 
 
-def _scan(lines: list[str], regexes: Sequence[CompiledRegex]) -> tuple:
+def _scan(lines: list[bytes], regexes: Sequence[CompiledRegex]) -> tuple:
     hits = []
     for r in regexes:
-        numbers = tuple(i for i, line in enumerate(lines, 1) if r.regex.match(line))
+        numbers = tuple(i for i, line in enumerate(lines) if r.regex.match(line))
         if numbers:
             hits.append((r.text, numbers))
     return tuple(hits)
+
+
+def with_symlinks(scanned: dict[str, Any], fs: Filesystem) -> dict[str, Any]:
+    """The scan results plus, for each symlink resolving to a scanned file, the same results
+    under the symlink's path."""
+    out = dict(scanned)
+    for path, rec in fs.files.items():
+        if rec.type == "symlink" and (target := fs.resolve(path)) in scanned:
+            out[path] = scanned[target]
+    return out
 
 
 def matches(scanned: dict[str, tuple[tuple, tuple]], which: int) -> tuple[SecretMatch, ...]:

@@ -300,8 +300,13 @@ class Squasher:
         if scan and self.scanner is not None:
             entry.scanned = self.scanner(path, data)
         if rules:
-            entry.captured = {r.key: r.transform(path, data) if r.transform else data
-                              for r in rules}
+            entry.captured = {}
+            for r in rules:
+                try:
+                    entry.captured[r.key] = r.transform(path, data) if r.transform else data
+                except Exception as exc:  # one unreadable file must not end the analysis
+                    self.warnings.append(f"{path}: the {r.key} cataloger could not read it: "
+                                         f"{exc!r}")
         results = {name: r for name, s in done if (r := s.result()) is not None}
         entry.sniffed = results or None
 

@@ -43,11 +43,13 @@ def save_evaluation(session: Session, *, evaluation: Evaluation,
     return evaluation
 
 
-def findings_of(session: Session, *, evaluation_pks: list[int]) -> dict[int, list[Finding]]:
-    """Findings by evaluation pk, in their original order."""
-    out: dict[int, list[Finding]] = {pk: [] for pk in evaluation_pks}
-    rows = session.exec(select(Finding).where(col(Finding.evaluation_pk).in_(evaluation_pks))
-                        .order_by(col(Finding.evaluation_pk), col(Finding.seq)))
+def findings_of(session: Session, *, evaluation_pks: list[int]) -> dict[int, list[Any]]:
+    """Findings by evaluation pk, in their original order, as read-only rows with the
+    Finding columns as attributes (no ORM objects: an evaluation may have thousands)."""
+    out: dict[int, list[Any]] = {pk: [] for pk in evaluation_pks}
+    table = Finding.__table__  # type: ignore[attr-defined]
+    rows = session.execute(select(table).where(table.c.evaluation_pk.in_(evaluation_pks))
+                           .order_by(table.c.evaluation_pk, table.c.seq))
     for row in rows:
         out[row.evaluation_pk].append(row)
     return out

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.catalog.models import Image, Tag, TagHistory
+from app.catalog.models import Image, ImageAnalysisBlob, Tag, TagHistory
 
 
 def get_image(session: Session, *, account_id: int, digest: str) -> Image | None:
@@ -48,17 +50,33 @@ def count_images(session: Session, *, account_id: int) -> int:
                         .where(Image.account_id == account_id)).one()
 
 
-def images_with_layer_prefix(session: Session, *, account_id: int,
-                             first_layer: str) -> list[Image]:
-    """Candidates for ancestry: images whose first layer is `first_layer`."""
-    return [image for image in session.exec(select(Image).where(Image.account_id == account_id))
-            if image.layers and image.layers[0] == first_layer]
+def images_with_first_layer(session: Session, *, account_id: int,
+                            first_layer: str) -> list[Image]:
+    """Candidates for ancestry: the account's images whose first layer is `first_layer`."""
+    return list(session.exec(select(Image).where(Image.account_id == account_id,
+                                                 Image.first_layer == first_layer)))
 
 
 def save_image(session: Session, *, image: Image) -> Image:
     session.add(image)
     session.flush()
     return image
+
+
+def save_analysis(session: Session, *, image_pk: int, analysis: dict[str, Any]) -> None:
+    blob = zlib.compress(json.dumps(analysis, separators=(",", ":")).encode(), 6)
+    record = session.get(ImageAnalysisBlob, image_pk)
+    if record is None:
+        session.add(ImageAnalysisBlob(image_pk=image_pk, document=blob))
+    else:
+        record.document = blob
+        session.add(record)
+    session.flush()
+
+
+def get_analysis(session: Session, *, image_pk: int) -> dict[str, Any] | None:
+    record = session.get(ImageAnalysisBlob, image_pk)
+    return None if record is None else json.loads(zlib.decompress(record.document))
 
 
 def delete_image(session: Session, *, image: Image) -> None:
@@ -68,6 +86,12 @@ def delete_image(session: Session, *, image: Image) -> None:
 def get_tag(session: Session, *, account_id: int, full_tag: str) -> Tag | None:
     return session.exec(select(Tag).where(Tag.account_id == account_id,
                                           Tag.full_tag == full_tag)).first()
+
+
+def get_tagged_image(session: Session, *, account_id: int, full_tag: str) -> Image | None:
+    """The image a tag points at, in one query."""
+    return session.exec(select(Image).join(Tag, col(Tag.image_pk) == Image.id)
+                        .where(Tag.account_id == account_id, Tag.full_tag == full_tag)).first()
 
 
 def tags_of_images(session: Session, *, image_pks: list[int]) -> list[Tag]:
@@ -100,6 +124,16 @@ def tag_history(session: Session, *, tag_pk: int) -> list[tuple[TagHistory, Imag
                         .where(TagHistory.tag_pk == tag_pk)
                         .order_by(col(TagHistory.observed_at), col(TagHistory.id)))
     return [(history, image) for history, image in rows]
+
+
+def tag_history_by_name(session: Session, *, account_id: int, full_tag: str) -> list[Image]:
+    """Every image a tag pointed at, oldest first, in one query."""
+    rows = session.exec(
+        select(Image).join(TagHistory, col(TagHistory.image_pk) == Image.id)
+        .join(Tag, col(Tag.id) == TagHistory.tag_pk)
+        .where(Tag.account_id == account_id, Tag.full_tag == full_tag)
+        .order_by(col(TagHistory.observed_at), col(TagHistory.id)))
+    return list(rows)
 
 
 def image_summary(image: Image) -> dict[str, Any]:

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 def _json(nullable: bool = False) -> Any:
@@ -14,8 +41,7 @@ def _json(nullable: bool = False) -> Any:
 
 
 def _time(nullable: bool = False, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable,
-                                                index=index))
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
 
 
 def _owner(table: str, *, nullable: bool = False, index: bool = True) -> Any:
@@ -52,13 +78,15 @@ class ApiKey(SQLModel, table=True):
 
 class Image(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("account_id", "digest"),
-                      Index("ix_image_account_image_id", "account_id", "image_id"))
+                      Index("ix_image_account_image_id", "account_id", "image_id"),
+                      Index("ix_image_account_first_layer", "account_id", "first_layer"))
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = _owner("account", index=False)
     digest: str = Field(max_length=80)
     image_id: str = Field(max_length=80)
     layers: list[str] = _json()
     layer_count: int = 0
+    first_layer: str | None = Field(default=None, max_length=80)  # finds ancestry candidates
     distro: str | None = None
     distro_version: str | None = None
     architecture: str = ""
@@ -67,8 +95,21 @@ class Image(SQLModel, table=True):
     created: datetime | None = _time(nullable=True)
     analyzed_at: datetime = _time()
     source: str = Field(max_length=32)  # docker-archive, oci-layout, rootfs, registry, sbom...
-    analysis: dict[str, Any] = _json()
     analysis_hash: str = Field(max_length=64)
+    # Where its vulnerability matches come from: the feeds ("osv"), or a Grype report the
+    # user attached ("grype"; feed imports then leave its matches alone).
+    vulns_source: str = Field(default="osv", max_length=16)
+    vulns_hash: str = Field(default="", max_length=64)  # changes when its matches change
+
+
+class ImageAnalysisBlob(SQLModel, table=True):
+    """An image's whole analysis (files, packages, ...), zlib-compressed JSON: large, and
+    read only when an evaluation needs facts, so it lives apart from the image row."""
+
+    __tablename__ = "image_analysis"
+    image_pk: int = Field(sa_column=Column(
+        Integer, ForeignKey("image.id", ondelete="CASCADE"), primary_key=True))
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Tag(SQLModel, table=True):
@@ -152,3 +193,74 @@ class Finding(SQLModel, table=True):
     allowlist_name: str | None = None
     allowlist_rule_id: str | None = None
     inherited_from_base: bool | None = None
+
+
+# ------------------------------------------------------------------ vulnerability data
+
+
+class VulnerabilityRecord(SQLModel, table=True):
+    """One OSV record as imported (zlib-compressed OSV JSON), updated by `modified`."""
+
+    __tablename__ = "vulnerability_record"
+    id: str = Field(primary_key=True, max_length=128)
+    modified: datetime = _time()
+    ecosystems: str  # the record's affected ecosystems, comma-joined (feed group counts)
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class VulnerabilityPackage(SQLModel, table=True):
+    """Which package names a record affects: what matching an image loads records by."""
+
+    __tablename__ = "vulnerability_package"
+    __table_args__ = (Index("ix_vulnerability_package_name", "name", "base"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: str = Field(sa_column=Column(
+        ForeignKey("vulnerability_record.id", ondelete="CASCADE"), nullable=False, index=True))
+    base: str = Field(max_length=64)  # ecosystem without release: Debian, PyPI, npm
+    name: str  # normalised as the ecosystem compares names
+
+
+class FeedGroup(SQLModel, table=True):
+    """Per ecosystem and release ("Debian:12", "PyPI"): how many records, last synced when."""
+
+    __tablename__ = "feed_group"
+    name: str = Field(primary_key=True, max_length=128)
+    feed: str = Field(max_length=32)  # osv
+    record_count: int = 0
+    last_sync: datetime = _time()
+
+
+class FeedState(SQLModel, table=True):
+    """One row: a version that changes whenever vulnerability data changes."""
+
+    __tablename__ = "feed_state"
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    updated_at: datetime = _time()
+
+
+class ImageVulnerability(SQLModel, table=True):
+    """One vulnerability affecting one package of an image, from the feeds or from Grype."""
+
+    __tablename__ = "image_vulnerability"
+    __table_args__ = (UniqueConstraint("image_pk", "vulnerability_id", "package_name",
+                                       "package_version", "package_location"),)
+    id: int | None = Field(default=None, primary_key=True)
+    image_pk: int = _owner("image")
+    vulnerability_id: str = Field(max_length=128)
+    aliases: list[str] = _json()
+    severity: str = Field(max_length=16)
+    package_name: str
+    package_version: str
+    package_type: str = Field(max_length=32)
+    package_location: str = ""
+    link: str = ""
+    feed_group: str = Field(default="", max_length=128)
+    cvss: list[dict[str, Any]] = _json()  # {version, base_score, exploitability_score, ...}
+    nvd_cvss: list[dict[str, Any]] = _json()
+    fix_versions: list[str] = _json()
+    will_not_fix: bool = False
+    published: datetime | None = _time(nullable=True)
+    detected_at: datetime = _time()
+    fix_observed_at: datetime | None = _time(nullable=True)
+    source: str = Field(max_length=16)  # osv | grype

@@ -32,9 +32,10 @@ class ImageInfo:
     layers: tuple[str, ...]
     created: datetime | None
     analyzed_at: datetime
+    # From the stored analysis, read for one image (get, add), not for listings (None).
     dockerfile_mode: str | None
-    packages: int
-    files: int
+    packages: int | None
+    files: int | None
     warnings: tuple[str, ...]
 
 
@@ -72,17 +73,18 @@ class Backend(Protocol):
 CONTENT_TYPES = ("os", "files", "npm", "gem", "python", "java", "go")
 
 
-def _image(record: Any) -> ImageInfo:
+def _image(record: Any, analysis: dict[str, Any] | None = None) -> ImageInfo:
     image = record.image
-    analysis = image.analysis or {}
     return ImageInfo(
         digest=image.digest, image_id=image.image_id, tags=tuple(record.tags),
         source=image.source, distro=image.distro, distro_version=image.distro_version,
         architecture=image.architecture, os=image.os, size=image.size,
         layer_count=image.layer_count, layers=tuple(image.layers or ()), created=image.created,
-        analyzed_at=image.analyzed_at, dockerfile_mode=analysis.get("dockerfile_mode"),
-        packages=len(analysis.get("packages") or ()), files=len(analysis.get("files") or ()),
-        warnings=tuple(analysis.get("warnings") or ()))
+        analyzed_at=image.analyzed_at,
+        dockerfile_mode=analysis.get("dockerfile_mode") if analysis else None,
+        packages=len(analysis.get("packages") or ()) if analysis else None,
+        files=len(analysis.get("files") or ()) if analysis else None,
+        warnings=tuple(analysis.get("warnings") or ()) if analysis else ())
 
 
 def _policy(record: Any) -> PolicyInfo:
@@ -122,7 +124,8 @@ class EmbeddedBackend:
 
         with Progress(f"analyzing {source}"):
             analysis = images.analyze_source(source, dockerfile=dockerfile, platform=platform)
-        return _image(images.add_image(self.db, self.scope, analysis, tags=tags or None))
+        record = images.add_image(self.db, self.scope, analysis, tags=tags or None)
+        return _image(record, analysis.to_dict())
 
     def list_images(self) -> list[ImageInfo]:
         from app.services import images
@@ -130,7 +133,7 @@ class EmbeddedBackend:
 
     def get_image(self, ref: str) -> ImageInfo:
         from app.services import images
-        return _image(images.get_image(self.db, self.scope, ref))
+        return _image(*images.analysis_document(self.db, self.scope, ref))
 
     def delete_image(self, ref: str) -> None:
         from app.services import images

@@ -113,7 +113,8 @@ def _print_image(info: Any) -> None:
             ("tags", ", ".join(info.tags) or "-"), ("source", info.source),
             ("distro", distro), ("platform", f"{info.os or '?'}/{info.architecture or '?'}"),
             ("size", str(info.size)), ("layers", str(info.layer_count)),
-            ("packages", str(info.packages)), ("files", str(info.files)),
+            ("packages", "-" if info.packages is None else str(info.packages)),
+            ("files", "-" if info.files is None else str(info.files)),
             ("dockerfile", info.dockerfile_mode or "-"),
             ("created", _iso(info.created) or "-"), ("analyzed", _iso(info.analyzed_at) or "-")]
     for name, value in rows:

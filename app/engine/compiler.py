@@ -136,6 +136,11 @@ class CompiledPolicy:
         return (self.document.id if self.document else None) or ""
 
     @property
+    def gate_names(self) -> frozenset[str]:
+        """Every gate some rule of the policy uses."""
+        return frozenset(gate.name for rs in self.rule_sets.values() for gate, _ in rs.groups)
+
+    @property
     def valid(self) -> bool:
         """Strict validity, as for storing a policy: end-of-life rules count as errors."""
         return not any(p.severity == "error" for p in self.problems)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
@@ -20,6 +22,7 @@ from sqlmodel import Session
 
 from app.catalog import evaluations as q
 from app.catalog import images as image_q
+from app.catalog import vulnerabilities as vuln_q
 from app.catalog.db import Database
 from app.catalog.models import Evaluation, Finding, Image, Policy
 from app.engine import (
@@ -29,6 +32,7 @@ from app.engine import (
     Facts,
     ImageFacts,
     Package,
+    VulnerabilityMatch,
     allowlist_expiry_state,
     compile_policy,
     evaluate,
@@ -37,8 +41,9 @@ from app.engine import (
 from app.errors import InvalidInputError, NotFoundError
 from app.services.accounts import Scope
 from app.services.facts import image_facts
-from app.services.images import ancestors_of, resolve_image
+from app.services.images import ancestors_of, resolve_image, stored_analysis
 from app.services.policies import resolve_policy
+from app.services.vulnerabilities import engine_matches, feed_state, version_comparator
 
 AUTO = "auto"
 
@@ -46,7 +51,7 @@ AUTO = "auto"
 @dataclass(frozen=True)
 class StoredEvaluation:
     evaluation: Evaluation
-    findings: list[Finding] | None  # None unless details were asked for
+    findings: list[Any] | None  # Finding rows; None unless details were asked for
 
 
 @dataclass(frozen=True)
@@ -58,26 +63,59 @@ class CheckResult:
     reused: bool  # the latest evaluation was still valid
 
 
-@lru_cache(maxsize=32)
-def _compiled(revision: str, document_json: str) -> CompiledPolicy:
-    return compile_policy(json.loads(document_json))
+class _Lru:
+    """A small thread-safe LRU for values named by content hashes (they never go stale)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = load()  # outside the lock: loads may be slow, and a double load is harmless
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+_COMPILED = _Lru(32)  # by policy revision
+# Reading a large analysis (or 20,000 matches) costs more than evaluating it.
+_FACTS = _Lru(16)  # by analysis hash
+_MATCHES = _Lru(16)  # by image and matches hash
 
 
 def compiled_policy(policy: Policy) -> CompiledPolicy:
-    """Compile once per revision (revisions are content hashes)."""
-    return _compiled(policy.revision, json.dumps(policy.document))
+    """Compile once per revision."""
+    compiled: CompiledPolicy = _COMPILED.get(policy.revision,
+                                             lambda: compile_policy(policy.document))
+    return compiled
 
 
-@lru_cache(maxsize=16)
-def _facts(analysis_hash: str, analysis_json: str) -> ImageFacts:
-    from app.analysis import ImageAnalysis  # lazily: a reused evaluation never needs it
+def facts_of(session: Session, image: Image) -> ImageFacts:
+    facts: ImageFacts = _FACTS.get(
+        image.analysis_hash, lambda: image_facts(stored_analysis(session, image)))
+    return facts
 
-    return image_facts(ImageAnalysis.from_dict(json.loads(analysis_json)))
+
+def matches_of(session: Session, image: Image) -> tuple[VulnerabilityMatch, ...]:
+    assert image.id is not None
+    matches: tuple[VulnerabilityMatch, ...] = _MATCHES.get(
+        f"{image.id}:{image.vulns_hash}",
+        lambda: engine_matches(vuln_q.image_vulnerabilities(session, image_pk=image.id or 0)))
+    return matches
 
 
-def facts_of(image: Image) -> ImageFacts:
-    """The engine's view of an image, built once per analysis (hashes name the content)."""
-    return _facts(image.analysis_hash, json.dumps(image.analysis))
+def image_evaluation_facts(session: Session, image: Image, **relatives: Any) -> Facts:
+    """Everything the engine reads about one image."""
+    return Facts(facts_of(session, image), vulnerabilities=matches_of(session, image),
+                 feeds=feed_state(session, image), compare_versions=version_comparator,
+                 **relatives)
 
 
 def _identity(image: Image) -> ImageFacts:
@@ -104,10 +142,9 @@ class _Subject:
 
 
 def _previous_image(session: Session, scope: Scope, image: Image, tag: str) -> Image | None:
-    record = image_q.get_tag(session, account_id=scope.account_id, full_tag=tag)
-    if record is None or record.id is None:
-        return None
-    history = [img for _, img in image_q.tag_history(session, tag_pk=record.id)]
+    """The image the tag pointed at before this one: the entry before this image's first
+    appearance in the tag's history, or the tag's latest image if this one never held it."""
+    history = image_q.tag_history_by_name(session, account_id=scope.account_id, full_tag=tag)
     for index, img in enumerate(history):
         if img.id == image.id:
             return history[index - 1] if index > 0 else None
@@ -138,20 +175,23 @@ def _subject(session: Session, scope: Scope, ref: str, tag: str | None, policy: 
                                 "(verdicts are per tag)")
     record = resolve_policy(session, scope, policy)
     compiled = compiled_policy(record)
-    ancestors = ancestors_of(session, image)
+    # Relatives are facts (and key parts) only for the gates that read them.
+    gates = compiled.gate_names
+    ancestors = ancestors_of(session, image) if base_digest or "ancestry" in gates else []
     base = _base(session, scope, image, ancestors, base_digest)
-    previous = _previous_image(session, scope, image, tag)
+    previous = _previous_image(session, scope, image, tag) if "tag_drift" in gates else None
     facts_part = _sha(image.analysis_hash, [a.digest for a in ancestors],
                       previous.digest if previous else None)
     expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
-    key = _sha(facts_part, record.revision, feed_version(session), expiry,
+    key = _sha(facts_part, record.revision, feed_version(session, image), expiry,
                [base.digest, base.analysis_hash] if base else None)
     return _Subject(image, tag, record, compiled, ancestors, base, previous, key)
 
 
-def feed_version(session: Session) -> str:
-    """Changes whenever vulnerability data changes. No feeds are stored yet."""
-    return "no-feeds"
+def feed_version(session: Session, image: Image) -> str:
+    """Changes whenever the feeds change (their sync times are facts too) or the image's own
+    matches do (a Grype report attached)."""
+    return f"{vuln_q.feed_version(session)}:{image.vulns_hash}"
 
 
 def _facts_for(subject: _Subject, session: Session) -> Facts:
@@ -163,9 +203,9 @@ def _facts_for(subject: _Subject, session: Session) -> Facts:
     chain = tuple(ancestor(a) for a in subject.ancestors)
     base = ancestor(subject.base) if subject.base else (chain[-1] if chain else None)
     previous: tuple[Package, ...] | None = (
-        facts_of(subject.previous).packages if subject.previous else None)
-    return Facts(facts_of(subject.image), ancestors=chain, base=base,
-                 previous_tag_packages=previous)
+        facts_of(session, subject.previous).packages if subject.previous else None)
+    return image_evaluation_facts(session, subject.image, ancestors=chain, base=base,
+                                  previous_tag_packages=previous)
 
 
 def _rows(decision: Decision, inherited: set[tuple[str, str, str]] | None) -> list[dict]:
@@ -228,7 +268,7 @@ def check(db: Database, scope: Scope, ref: str, *, tag: str | None = None,
                             now=now)
         inherited = None
         if subject.base is not None:
-            base_facts = Facts(facts_of(subject.base))
+            base_facts = image_evaluation_facts(session, subject.base)
             base_decision = evaluate(subject.compiled, base_facts, tag=subject.tag, now=now)
             inherited = {(f.gate, f.trigger, f.trigger_id) for f in base_decision.findings}
     evaluation = _evaluation(scope, subject, decision, now)

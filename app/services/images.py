@@ -8,19 +8,17 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from app.analysis import AnalysisLimits, ImageAnalysis, analyze
 from app.catalog import images as q
 from app.catalog.db import Database
 from app.catalog.models import Image, Tag
 from app.engine import normalize_tag, parse_tag
 from app.errors import InvalidInputError, NotFoundError
 from app.services.accounts import Scope
-
-if TYPE_CHECKING:  # analysis is imported when a source is analyzed, not to read the catalog
-    from app.analysis import AnalysisLimits, ImageAnalysis
+from app.services.vulnerabilities import match_image
 
 
 @dataclass(frozen=True)
@@ -29,8 +27,9 @@ class ImageRecord:
     tags: tuple[str, ...]
 
 
-def analysis_hash(analysis: ImageAnalysis) -> str:
-    text = json.dumps(analysis.to_dict(), sort_keys=True, separators=(",", ":"))
+def analysis_hash(analysis: ImageAnalysis | dict) -> str:
+    document = analysis if isinstance(analysis, dict) else analysis.to_dict()
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -39,10 +38,11 @@ def _row(scope: Scope, analysis: ImageAnalysis, now: datetime) -> Image:
     return Image(
         account_id=scope.account_id, digest=analysis.digest, image_id=analysis.image_id,
         layers=list(analysis.layers), layer_count=len(analysis.layers),
+        first_layer=analysis.layers[0] if analysis.layers else None,
         distro=distro.id if distro else None, distro_version=distro.version_id if distro else None,
         architecture=analysis.architecture, os=analysis.os, size=analysis.size,
         created=analysis.created, analyzed_at=now, source=analysis.source_kind or "unknown",
-        analysis=analysis.to_dict(), analysis_hash=analysis_hash(analysis))
+        analysis_hash=analysis_hash(analysis))
 
 
 def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
@@ -58,14 +58,18 @@ def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
         fresh = _row(scope, analysis, now)
         if image is None:
             image = q.save_image(session, image=fresh)
+            assert image.id is not None
+            q.save_analysis(session, image_pk=image.id, analysis=analysis.to_dict())
         elif image.analysis_hash != fresh.analysis_hash:
             # Same image, new facts (e.g. an actual Dockerfile supplied): re-evaluations follow
             # from the changed analysis hash.
-            for name in ("analysis", "analysis_hash", "analyzed_at", "source", "distro",
-                         "distro_version"):
+            for name in ("analysis_hash", "analyzed_at", "source", "distro", "distro_version"):
                 setattr(image, name, getattr(fresh, name))
             q.save_image(session, image=image)
+            assert image.id is not None
+            q.save_analysis(session, image_pk=image.id, analysis=analysis.to_dict())
         assert image.id is not None
+        match_image(session, image, analysis, now)
         for full in wanted:
             ref = parse_tag(full)
             if ref.tag is None:
@@ -80,8 +84,6 @@ def analyze_source(source: str | Path, *, dockerfile: str | None = None,
                    platform: str | None = None,
                    limits: AnalysisLimits | None = None) -> ImageAnalysis:
     """Analyze an image source (no catalog involved: nothing is stored on failure)."""
-    from app.analysis import AnalysisLimits, analyze
-
     analysis = analyze(source, platform=platform, limits=limits or AnalysisLimits())
     if dockerfile is not None:
         from dataclasses import replace
@@ -110,11 +112,9 @@ def resolve_image(session: Session, scope: Scope, ref: str) -> tuple[Image, str 
         if len(found) > 1:
             raise InvalidInputError(f"image id prefix {ref} matches {len(found)} images")
     full = normalize_tag(ref)
-    tag = q.get_tag(session, account_id=scope.account_id, full_tag=full)
-    if tag is None:
+    image = q.get_tagged_image(session, account_id=scope.account_id, full_tag=full)
+    if image is None:
         raise NotFoundError(f"image {full} not found")
-    image = q.get_image_by_pk(session, pk=tag.image_pk)
-    assert image is not None
     return image, full
 
 
@@ -148,7 +148,7 @@ def ancestors_of(session: Session, image: Image) -> list[Image]:
     if not image.layers:
         return []
     layers = image.layers
-    found = [other for other in q.images_with_layer_prefix(
+    found = [other for other in q.images_with_first_layer(
         session, account_id=image.account_id, first_layer=layers[0])
         if len(other.layers) < len(layers) and layers[:len(other.layers)] == other.layers]
     return sorted(found, key=lambda other: len(other.layers))
@@ -160,6 +160,14 @@ def ancestors(db: Database, scope: Scope, ref: str) -> list[ImageRecord]:
         return [ImageRecord(a, _tags(session, a)) for a in ancestors_of(session, image)]
 
 
+def stored_analysis(session: Session, image: Image) -> ImageAnalysis:
+    assert image.id is not None
+    document = q.get_analysis(session, image_pk=image.id)
+    if document is None:
+        raise NotFoundError(f"image {image.digest} has no stored analysis")
+    return ImageAnalysis.from_dict(document)
+
+
 def tag_record(db: Database, scope: Scope, full_tag: str) -> tuple[Tag, list[Image]]:
     """A tag and every image it pointed at, oldest first."""
     with db.read() as session:
@@ -167,6 +175,17 @@ def tag_record(db: Database, scope: Scope, full_tag: str) -> tuple[Tag, list[Ima
         if tag is None or tag.id is None:
             raise NotFoundError(f"tag {full_tag} not found")
         return tag, [image for _, image in q.tag_history(session, tag_pk=tag.id)]
+
+
+def analysis_document(db: Database, scope: Scope, ref: str) -> tuple[ImageRecord, dict]:
+    """An image with its stored analysis as JSON (`ImageAnalysis.to_dict()`), for showing."""
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        assert image.id is not None
+        document = q.get_analysis(session, image_pk=image.id)
+        if document is None:
+            raise NotFoundError(f"image {image.digest} has no stored analysis")
+        return ImageRecord(image, _tags(session, image)), document
 
 
 # Anchore's content types (GET /v1/images/{digest}/content/{type}) and the package types
@@ -182,8 +201,7 @@ def image_content(db: Database, scope: Scope, ref: str, content_type: str) -> li
     if content_type not in CONTENT_TYPES:
         raise InvalidInputError(f"unknown content type '{content_type}': use one of "
                                 f"{', '.join(CONTENT_TYPES)}")
-    record = get_image(db, scope, ref)
-    analysis = record.image.analysis or {}
+    _, analysis = analysis_document(db, scope, ref)
     if content_type == "files":
         return [{"filename": f["path"], "size": f.get("size", 0), "type": f.get("type"),
                  "mode": f.get("mode"), "uid": f.get("uid"), "gid": f.get("gid"),

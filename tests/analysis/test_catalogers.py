@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
 import sqlite3
 import struct
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from app.analysis import AnalysisLimits, ImageAnalysis, PackageFileRecord, analyze
 from app.analysis.catalogers.go import MAGIC
@@ -77,6 +81,7 @@ def test_dpkg_status_layers_files_licenses(tmp_path: Path) -> None:
                           digest_algorithm="md5"),
     )
     assert base.files == (PackageFileRecord(path="/etc/issue"),)
+    assert ImageAnalysis.from_dict(json.loads(json.dumps(result.to_dict()))) == result
 
 
 def test_dpkg_distroless_status_d(tmp_path: Path) -> None:
@@ -115,11 +120,13 @@ def test_apk_installed(tmp_path: Path) -> None:
     assert (pkgs["musl"].layer, pkgs["curl"].layer) == (built.layers[0], built.layers[1])
     musl = pkgs["musl"]
     assert (musl.version, musl.release, musl.licenses, musl.source) == (
-        "1.2.4-r2", "2", ("MIT",), "musl")
+        "1.2.4-r2", "r2", ("MIT",), "musl")
     assert musl.files == (PackageFileRecord(
         path="/lib/ld-musl-x86_64.so.1", digest="000102030405060708090a0b0c0d0e0f10111213",
         digest_algorithm="sha1", mode=0o755),)
     assert pkgs["busybox"].files[0].mode == 0o4755
+    # the release is the version's "-suffix", as the engine's short_version expects
+    assert all(p.version.endswith("-" + (p.release or "")) for p in pkgs.values())
     assert pkgs["curl"].purl == "pkg:apk/alpine/curl@8.5.0-r0?arch=x86_64&distro=alpine-3.19.1"
 
 
@@ -253,8 +260,23 @@ def test_go_buildinfo(tmp_path: Path) -> None:
         ("github.com/pkg/errors", "v0.9.1", "/usr/local/bin/app",
          "pkg:golang/github.com/pkg/errors@v0.9.1"),
         ("golang.org/x/net", "v0.2.0", "/usr/local/bin/app", "pkg:golang/golang.org/x/net@v0.2.0"),
+        ("stdlib", "go1.22", "/usr/local/bin/app", "pkg:golang/stdlib@1.22"),
     ]
     assert any("/usr/local/bin/old" in w and "pre-1.18" in w for w in result.warnings)
+
+
+def test_go_buildinfo_of_a_real_binary(tmp_path: Path) -> None:
+    """A Go binary from Debian (GOPATH build: no module lines, just the toolchain)."""
+    real = next((p for p in ("/usr/bin/umoci", "/usr/bin/skopeo") if os.path.isfile(p)), None)
+    if real is None:
+        pytest.skip("no Go binary from Debian installed")
+    root = tmp_path / "rootfs" / "usr" / "bin"
+    root.mkdir(parents=True)
+    shutil.copy(real, root / "tool")
+    result = analyze(tmp_path / "rootfs")
+    stdlib = [p for p in result.packages if p.type == "go" and p.name == "stdlib"]
+    assert len(stdlib) == 1 and stdlib[0].version.startswith("go1.")
+    assert stdlib[0].location == "/usr/bin/tool" and result.warnings == ()
 
 
 # -- rpm: an rpmdb.sqlite built here, headers encoded as rpm writes them ---------------------
@@ -320,7 +342,7 @@ def test_rpm_sqlite(tmp_path: Path) -> None:
     assert (bash_pkg.version, bash_pkg.release, bash_pkg.source, bash_pkg.licenses) == (
         "5.1.8-6.el9", "6.el9", "bash", ("GPLv3+",))
     assert (bash_pkg.layer, ssl.layer) == tuple(built.layers)
-    assert ssl.version == "1:3.0.7-25.el9"
+    assert ssl.version == "1:3.0.7-25.el9" and ssl.release == "25.el9"
     assert ssl.purl == "pkg:rpm/rocky/openssl@3.0.7-25.el9?arch=x86_64&distro=rocky-9.3&epoch=1"
     assert bash_pkg.files == (
         PackageFileRecord(path="/usr/bin/bash", digest="ab" * 32, digest_algorithm="sha256",
@@ -344,3 +366,29 @@ def test_deleted_database_catalogs_nothing(tmp_path: Path) -> None:
     result = analyze(docker_archive(str(tmp_path / "gone.tar"), layers).path)
     assert result.packages == ()
     assert not os.path.exists(tmp_path / "lib")  # nothing was ever extracted
+
+
+class _Exploding:
+    name = "exploding"
+
+    def captures(self, limits):  # type: ignore[no-untyped-def]
+        import re
+
+        from app.analysis.filesystem import Capture
+
+        def boom(path: str, data: bytes) -> None:
+            raise ValueError("cannot parse")
+        return [Capture(re.compile(r"/etc/thing"), boom)]
+
+    def sniffers(self):  # type: ignore[no-untyped-def]
+        return ()
+
+    def catalog(self, ctx):  # type: ignore[no-untyped-def]
+        return ()
+
+
+def test_a_cataloger_failing_on_one_file_is_a_warning(tmp_path: Path) -> None:
+    built = docker_archive(str(tmp_path / "img.tar"), [[F("etc/thing", "x")]])
+    result = analyze(built.path, catalogers=[_Exploding()])
+    assert result.warnings == (
+        "/etc/thing: the exploding cataloger could not read it: ValueError('cannot parse')",)

@@ -92,7 +92,7 @@ def test_docker_archive_squash(tmp_path: Path) -> None:
     assert result.created is not None and result.created.year == 2024
     assert result.size == sum(len(x) for x in _layer_bytes(LAYERS))
     assert result.dockerfile_mode == "Guessed"
-    assert result.dockerfile == "ADD layer0 in /\nADD layer1 in /\n"
+    assert result.dockerfile == "FROM scratch\nADD layer0 in / \nADD layer1 in / \n"
 
 
 def _layer_bytes(layers):  # type: ignore[no-untyped-def]
@@ -196,10 +196,11 @@ def test_nested_index_as_docker_writes_it(tmp_path: Path) -> None:
     (Path(root) / "blobs" / "sha256" / digest[7:]).write_bytes(inner)
     write_index(root, [{"mediaType": "application/vnd.oci.image.index.v1+json",
                         "digest": digest, "size": len(inner),
-                        "annotations": {"org.opencontainers.image.ref.name": "app:2"}}])
+                        "annotations": {"org.opencontainers.image.ref.name": "2",
+                                        "io.containerd.image.name": "docker.io/x/app:2"}}])
     result = analyze(root, platform="linux/amd64")
     assert result.digest == built.manifest_digest
-    assert result.repo_tags == ("app:2",)
+    assert result.repo_tags == ("docker.io/x/app:2",)
 
 
 def test_rootfs_directory(tmp_path: Path) -> None:
@@ -230,3 +231,96 @@ def test_analysis_round_trips_through_json(tmp_path: Path) -> None:
     result = analyze(built.path)
     again = ImageAnalysis.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again == result
+
+
+def test_multi_platform_index_defaults_to_the_host(tmp_path: Path) -> None:
+    from app.analysis.sources.oci import parse_platform
+
+    host_arch = parse_platform(None)[1]
+    root = _multi(tmp_path)
+    if host_arch not in ("amd64", "arm64"):
+        pytest.skip(f"no test manifest for host architecture {host_arch}")
+    assert analyze(root).architecture == host_arch
+
+
+def test_docker_archive_with_symlinked_duplicate_layer(tmp_path: Path) -> None:
+    """`docker save` stores a repeated layer once and links the second name to it."""
+    import tarfile
+
+    from tests.analysis.builders import _add, config_doc, layer_tar, sha
+
+    tar = layer_tar([D("w")])
+    cfg = json.dumps(config_doc([sha(tar), sha(tar)])).encode()
+    path = str(tmp_path / "img.tar")
+    with tarfile.open(path, "w") as tf:
+        _add(tf, "aaa/layer.tar", tar)
+        link = tarfile.TarInfo("bbb/layer.tar")
+        link.type, link.linkname = tarfile.SYMTYPE, "../aaa/layer.tar"
+        tf.addfile(link)
+        _add(tf, sha(cfg)[7:] + ".json", cfg)
+        _add(tf, "manifest.json", json.dumps([{"Config": sha(cfg)[7:] + ".json",
+                                               "Layers": ["aaa/layer.tar", "bbb/layer.tar"]}]
+                                             ).encode())
+    result = analyze(path)
+    assert result.layers == (sha(tar), sha(tar))
+    assert [(f.path, f.layer) for f in result.files] == [("/w", sha(tar))]
+
+
+def test_extracted_docker_archive_directory(tmp_path: Path) -> None:
+    import tarfile
+
+    built = docker_archive(str(tmp_path / "img.tar"), LAYERS)
+    out = tmp_path / "extracted"
+    with tarfile.open(built.path) as tf:
+        tf.extractall(out, filter="data")
+    result = analyze(out)
+    assert result.source_kind == "docker-archive"
+    _check_squash(result, *built.diff_ids)
+
+
+def test_oci_blob_symlink_escaping_the_layout(tmp_path: Path) -> None:
+    built = oci_layout(str(tmp_path / "layout"), LAYERS)
+    blob = tmp_path / "layout" / "blobs" / "sha256" / built.layers[0][7:]
+    outside = tmp_path / "outside"
+    blob.rename(outside)
+    blob.symlink_to(outside)
+    with pytest.raises(AnalysisError) as err:
+        analyze(built.path)
+    assert built.layers[0][7:] in str(err.value)
+    assert "resolves outside the image directory" in str(err.value)
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.analysis.__main__ import main
+
+    built = docker_archive(str(tmp_path / "img.tar"), LAYERS)
+    assert main([built.path, "--summary"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["files"], doc["layers"]) == (14, built.diff_ids)
+    assert main([str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["gzip", "none"])
+def test_zero_byte_layer_is_an_empty_layer(tmp_path: Path, how: str) -> None:
+    from tests.analysis.builders import compress, config_doc, sha
+
+    root = tmp_path / "layout"
+    built = oci_layout(str(root), [[F("a", "1")], [F("b", "2")]], how=how)
+    # Replace the second layer by a zero-byte (maybe compressed) stream, keeping digests true.
+    empty = compress(b"", how)
+    manifest_path = root / "blobs" / "sha256" / built.manifest_digest[7:]
+    manifest = json.loads(manifest_path.read_bytes())
+    manifest["layers"][1].update(digest=sha(empty), size=len(empty))
+    (root / "blobs" / "sha256" / sha(empty)[7:]).write_bytes(empty)
+    cfg = config_doc([built.diff_ids[0], sha(b"")])
+    cfg_bytes = json.dumps(cfg).encode()
+    (root / "blobs" / "sha256" / sha(cfg_bytes)[7:]).write_bytes(cfg_bytes)
+    manifest["config"].update(digest=sha(cfg_bytes), size=len(cfg_bytes))
+    data = json.dumps(manifest).encode()
+    (root / "blobs" / "sha256" / sha(data)[7:]).write_bytes(data)
+    write_index(str(root), [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                             "digest": sha(data), "size": len(data)}])
+    result = analyze(root)
+    assert [f.path for f in result.files] == ["/a"]
+    assert result.layers[1] == sha(empty)

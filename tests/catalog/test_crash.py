@@ -25,7 +25,7 @@ WRITER = textwrap.dedent("""
         account = Account(name="crash", created_at=now)
         s.add(account); s.flush()
         image = Image(account_id=account.id, digest="sha256:" + "1" * 64, image_id="2" * 64,
-                      layers=[], analyzed_at=now, source="test", analysis={},
+                      layers=[], analyzed_at=now, source="test", first_layer=None,
                       analysis_hash="h")
         policy = Policy(account_id=account.id, policy_id="p", format_version="2", document={},
                         revision="r", created_at=now, updated_at=now)

@@ -3,6 +3,7 @@ image inheritance; images are real docker-archives built and analyzed in the tes
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -161,11 +162,17 @@ def test_each_key_part_changed_alone_reevaluates_and_nothing_else_does(env, tmp_
     # 4. the base image
     sixth = evaluation_id(now=NOW + timedelta(days=2), base_digest="auto")
     assert sixth != fifth
-    # (the feed version is the fifth part: covered with the vulnerability feeds)
+    # 5. the feed version (an import is a sync, which the feed gates read)
+    from app.services import feeds
+    feeds.import_feed(db, scope, Path(__file__).parent.parent / "fixtures" / "osv" / "pypi",
+                      now=NOW)
+    seventh = evaluation_id(now=NOW + timedelta(days=2), base_digest="auto")
+    assert seventh != sixth
+    assert evaluation_id(now=NOW + timedelta(days=2), base_digest="auto") == seventh
     history = checks.check(db, scope, tag, history=True, base_digest="auto",
                            now=NOW + timedelta(days=2))
     ids = [e.evaluation.id for e in history.evaluations]
-    assert ids[0] == sixth and len(ids) == 6 and ids[-1] == first  # newest first
+    assert ids[0] == seventh and len(ids) == 7 and ids[-1] == first  # newest first
 
 
 def test_interactive_checks_are_not_stored(env):

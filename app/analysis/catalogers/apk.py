@@ -93,7 +93,7 @@ class ApkCataloger:
         for p in db.value:
             name, version = p["P"], p["V"]
             layer = introduced_in(db.history, (name, version), _keys) or db.layer
-            release = version.rsplit("-r", 1)[1] if "-r" in version else None
+            release = "r" + version.rsplit("-r", 1)[1] if "-r" in version else None
             arch = p.get("A") or None
             yield PackageRecord(
                 name=name, version=version, type="apk", release=release,

@@ -1,7 +1,9 @@
 """Go modules from the build info that Go 1.18+ embeds in ELF binaries (the
 `\\xff Go buildinf:` blob with inline version and module strings), found while the binary
-streams past — nothing is executed and no binary is kept in memory. Older binaries (the
-pointer-based format of Go < 1.18) are reported in the warnings, not cataloged.
+streams past — nothing is executed and no binary is kept in memory. Each binary yields its
+main module, its dependencies (replacements applied) and `stdlib` at the toolchain's version.
+Older binaries (the pointer-based format of Go < 1.18) are reported in the warnings, not
+cataloged.
 Layer: that of the binary."""
 
 from __future__ import annotations
@@ -136,7 +138,12 @@ class GoCataloger:
                 ctx.fs.warnings.append(f"{path}: Go build info in the pre-1.18 format is not "
                                        "supported; its modules were not cataloged")
                 continue
-            _go_version, modinfo = found
+            go_version, modinfo = found
+            go_version = go_version.split()[0] if go_version.split() else ""
+            if go_version.startswith("go"):  # the standard library, as syft reports it
+                yield PackageRecord(name="stdlib", version=go_version, type="go",
+                                    purl=purl("golang", "stdlib", go_version[2:]),
+                                    location=path, layer=ctx.fs.layer(path))
             for module, version in parse_modinfo(modinfo):
                 yield PackageRecord(name=module, version=version, type="go",
                                     purl=purl("golang", module.rsplit("/", 1)[-1], version,

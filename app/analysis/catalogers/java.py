@@ -20,6 +20,7 @@ from app.analysis.filesystem import Capture, SnifferFactory
 from app.analysis.model import PackageRecord
 
 ARCHIVE = re.compile(r".*\.(?:jar|war|ear|jpi|hpi)", re.I)
+MAX_METADATA = 1024 * 1024  # a MANIFEST.MF or pom.properties larger than this is skipped
 _FILE_VERSION = re.compile(r"^(?P<name>.+?)-(?P<version>\d[\w.+\-]*)$")
 
 
@@ -61,12 +62,11 @@ def parse_archive(location: str, data: bytes, *, depth: int, max_size: int) -> l
         manifest: dict[str, str] = {}
         try:
             if "META-INF/MANIFEST.MF" in names:
-                manifest = parse_manifest(zf.read("META-INF/MANIFEST.MF").decode("utf-8",
-                                                                                  "replace"))
+                manifest = parse_manifest(_small(zf, "META-INF/MANIFEST.MF"))
             poms = sorted(n for n in names if n.startswith("META-INF/maven/")
                           and n.endswith("/pom.properties"))
             for pom in poms:
-                props = _properties(zf.read(pom).decode("utf-8", "replace"))
+                props = _properties(_small(zf, pom))
                 if props.get("artifactId") and props.get("version"):
                     found.append({"name": props["artifactId"], "version": props["version"],
                                   "group": props.get("groupId") or None,
@@ -93,6 +93,13 @@ def parse_archive(location: str, data: bytes, *, depth: int, max_size: int) -> l
         except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, RuntimeError):
             pass  # a damaged member: keep what was read
     return found
+
+
+def _small(zf: zipfile.ZipFile, name: str) -> str:
+    info = zf.getinfo(name)
+    if info.file_size > MAX_METADATA:
+        return ""
+    return zf.read(info).decode("utf-8", "replace")
 
 
 def _licenses(manifest: dict[str, str]) -> tuple[str, ...]:

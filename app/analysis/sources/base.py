@@ -259,10 +259,11 @@ def read_blob(store: BlobStore, name: str, limits: AnalysisLimits,
     where = store.describe(name)
     if not store.exists(name):
         raise AnalysisError(where, "missing")
-    if store.size(name) > limits.max_metadata_size:
+    size = store.size(name)
+    if size > limits.max_metadata_size:
         raise AnalysisError(where, f"larger than {limits.max_metadata_size} bytes")
     with store.open(name) as f:
-        data = f.read(limits.max_metadata_size + 1)
+        data = f.read(size)
     if expected is not None:
         actual = "sha256:" + hashlib.sha256(data).hexdigest()
         if actual != expected:
@@ -307,7 +308,11 @@ def open_layer(store: BlobStore, layer: LayerBlob, budget: ByteBudget) -> Iterat
                 plain = prefixed
             budget.where = where
             uncompressed = HashingReader(plain, budget=budget)
-            tar = tarfile.open(fileobj=uncompressed, mode="r|")  # noqa: SIM115
+            first = uncompressed.read(512)
+            # A zero-byte layer (some builders write one) is an empty layer, not an error.
+            body: Any = (_Prefixed(first, cast(IO[bytes], uncompressed)) if first
+                         else io.BytesIO(bytes(1024)))
+            tar = tarfile.open(fileobj=body, mode="r|")  # noqa: SIM115
             yield tar
             uncompressed.drain()
             stored.drain()

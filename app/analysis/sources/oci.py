@@ -24,6 +24,7 @@ INDEX_TYPES = {"application/vnd.oci.image.index.v1+json",
 MANIFEST_TYPES = {"application/vnd.oci.image.manifest.v1+json",
                   "application/vnd.docker.distribution.manifest.v2+json"}
 REF_NAME = "org.opencontainers.image.ref.name"
+CONTAINERD_NAME = "io.containerd.image.name"  # docker save (containerd store): the full name
 
 _MACHINES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
              "armv7l": "arm", "armv6l": "arm", "i386": "386", "i686": "386",
@@ -90,8 +91,9 @@ def resolve(store: BlobStore, where: str, limits: AnalysisLimits, *, kind: str,
         if not isinstance(manifests, list) or not all(isinstance(m, dict) for m in manifests):
             raise AnalysisError(index_where, "no manifests list")
         descriptor = _pick(manifests, wanted, index_where, explicit=platform is not None)
-        ref = (descriptor.get("annotations") or {}).get(REF_NAME)
-        if isinstance(ref, str):
+        annotations = descriptor.get("annotations") or {}
+        ref = annotations.get(CONTAINERD_NAME) or annotations.get(REF_NAME)
+        if isinstance(ref, str) and ref not in tags:
             tags.append(ref)
         digest = check_digest(descriptor.get("digest"), index_where + " manifest digest")
         index_where = store.describe(blob_name(digest))

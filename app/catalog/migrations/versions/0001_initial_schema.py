@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 13:27:07.555494
+Create Date: 2026-12-04 13:33:22.506844
 """
 
 import sqlalchemy as sa
@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('image_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('layers', sa.JSON(), nullable=False),
     sa.Column('layer_count', sa.Integer(), nullable=False),
+    sa.Column('first_layer', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.Column('distro', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('distro_version', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('architecture', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -54,13 +55,13 @@ def upgrade() -> None:
     sa.Column('created', sa.DateTime(timezone=True), nullable=True),
     sa.Column('analyzed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('analysis', sa.JSON(), nullable=False),
     sa.Column('analysis_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('account_id', 'digest')
     )
     with op.batch_alter_table('image', schema=None) as batch_op:
+        batch_op.create_index('ix_image_account_first_layer', ['account_id', 'first_layer'], unique=False)
         batch_op.create_index('ix_image_account_image_id', ['account_id', 'image_id'], unique=False)
 
     op.create_table('policy',
@@ -125,6 +126,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_evaluation_policy_pk'), ['policy_pk'], unique=False)
         batch_op.create_index('ix_evaluation_subject', ['image_pk', 'tag', 'policy_pk', 'pk'], unique=False)
 
+    op.create_table('image_analysis',
+    sa.Column('image_pk', sa.Integer(), nullable=False),
+    sa.Column('document', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['image_pk'], ['image.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('image_pk')
+    )
     op.create_table('tag',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -196,6 +203,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_tag_image_pk'))
 
     op.drop_table('tag')
+    op.drop_table('image_analysis')
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.drop_index('ix_evaluation_subject')
         batch_op.drop_index(batch_op.f('ix_evaluation_policy_pk'))
@@ -209,6 +217,7 @@ def downgrade() -> None:
     op.drop_table('policy')
     with op.batch_alter_table('image', schema=None) as batch_op:
         batch_op.drop_index('ix_image_account_image_id')
+        batch_op.drop_index('ix_image_account_first_layer')
 
     op.drop_table('image')
     with op.batch_alter_table('account_user', schema=None) as batch_op:

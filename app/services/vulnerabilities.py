@@ -1,0 +1,233 @@
+"""An image's vulnerabilities: matched from the stored feeds, or attached from Grype; and
+what the engine reads of them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from app.analysis import ImageAnalysis
+from app.catalog import vulnerabilities as q
+from app.catalog.db import Database
+from app.catalog.models import Image, ImageVulnerability
+from app.engine import Cvss, FeedGroup, FeedState, VulnerabilityMatch
+from app.errors import InvalidInputError
+from app.services.accounts import Scope
+from app.vulns import matcher
+from app.vulns.osv import parse_record
+from app.vulns.versions import UnknownEcosystem, UnparsableVersion, compare
+
+OSV_LINK = "https://osv.dev/vulnerability/"
+
+
+def _packages(analysis: ImageAnalysis) -> list[matcher.Package]:
+    return [matcher.Package(name=p.name, version=p.version, type=p.type, source=p.source,
+                            purl=p.purl, location=p.location) for p in analysis.packages]
+
+
+def _distro(analysis: ImageAnalysis) -> matcher.Distro | None:
+    d = analysis.distro
+    return matcher.Distro(d.id, d.version_id) if d else None
+
+
+def _cvss(scores: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"version": s.version, "vector": s.vector, "base_score": s.base_score,
+             "exploitability_score": -1.0 if s.exploitability_score is None
+             else s.exploitability_score,
+             "impact_score": -1.0 if s.impact_score is None else s.impact_score}
+            for s in scores]
+
+
+def match_rows(session: Session, analysis: ImageAnalysis) -> list[dict[str, Any]]:
+    """The image's matches against the stored records (without detection times)."""
+    packages, distro = _packages(analysis), _distro(analysis)
+    documents = q.record_documents(session, names=matcher.lookup_names(packages, distro))
+    index = matcher.Index(parse_record(json.loads(zlib.decompress(d))) for d in documents)
+    rows = []
+    for m in index.match(packages, distro):
+        scores = _cvss(m.cvss)
+        rows.append({
+            "vulnerability_id": m.vulnerability_id, "aliases": list(m.aliases),
+            "severity": m.severity, "package_name": m.package.name,
+            "package_version": m.package.version, "package_type": m.package.type,
+            "package_location": m.package.location or "", "link": m.link,
+            "feed_group": m.feed_group, "cvss": scores,
+            # OSV records carry the NVD (or GHSA) scores themselves; there is no separate
+            # NVD feed, so they serve as both.
+            "nvd_cvss": scores, "fix_versions": list(m.fix_versions), "will_not_fix": False,
+            "published": m.published, "source": "osv"})
+    return rows
+
+
+def _key(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (row["vulnerability_id"], row["package_name"], row["package_version"],
+            row["package_location"])
+
+
+def _stored_key(row: ImageVulnerability) -> tuple[str, str, str, str]:
+    return row.vulnerability_id, row.package_name, row.package_version, row.package_location
+
+
+def store_matches(session: Session, image: Image, rows: list[dict[str, Any]],
+                  now: datetime) -> bool:
+    """Replace the image's matches, keeping when each was first detected and when its fix
+    was first observed. True when the set of matches changed."""
+    assert image.id is not None
+    old = {_stored_key(v): v for v in q.image_vulnerabilities(session, image_pk=image.id)}
+    for row in rows:
+        before = old.get(_key(row))
+        row["detected_at"] = before.detected_at if before else now
+        if before is not None and before.fix_versions:
+            row["fix_observed_at"] = before.fix_observed_at
+        else:
+            row["fix_observed_at"] = now if row["fix_versions"] else None
+    digest = hashlib.sha256(json.dumps(sorted(
+        [[*_key(r), r["severity"], r["fix_versions"]] for r in rows]),
+        default=str).encode()).hexdigest()
+    q.replace_image_vulnerabilities(session, image_pk=image.id, rows=rows)
+    changed = digest != image.vulns_hash
+    image.vulns_hash = digest
+    session.add(image)
+    return changed
+
+
+def match_image(session: Session, image: Image, analysis: ImageAnalysis,
+                now: datetime) -> bool:
+    """Match an image against the feeds (images with a Grype report keep theirs)."""
+    if image.vulns_source == "grype":
+        return False
+    return store_matches(session, image, match_rows(session, analysis), now)
+
+
+# ------------------------------------------------------------------------------ Grype
+
+
+def _grype_severity(word: str) -> str:
+    word = (word or "").lower()
+    return word if word in ("negligible", "low", "medium", "high", "critical") else "unknown"
+
+
+def _grype_cvss(items: Any) -> list[dict[str, Any]]:
+    out = []
+    for item in items or []:
+        metrics = item.get("metrics") or {}
+        out.append({"version": str(item.get("version", "")), "vector": item.get("vector", ""),
+                    "base_score": float(metrics.get("baseScore", -1.0)),
+                    "exploitability_score": float(metrics.get("exploitabilityScore", -1.0)),
+                    "impact_score": float(metrics.get("impactScore", -1.0))})
+    return out
+
+
+def grype_rows(document: Any, source: str = "grype report") -> list[dict[str, Any]]:
+    """Grype's `-o json` matches as rows, used as they are."""
+    if not isinstance(document, dict) or not isinstance(document.get("matches"), list):
+        raise InvalidInputError(f"{source}: not a Grype JSON report (no 'matches' list)")
+    rows, seen = [], set()
+    for i, match in enumerate(document["matches"]):
+        try:
+            vuln, artifact = match["vulnerability"], match["artifact"]
+            fix = vuln.get("fix") or {}
+            locations = artifact.get("locations") or []
+            nvd = [c for related in match.get("relatedVulnerabilities") or []
+                   if str(related.get("namespace", "")).startswith("nvd")
+                   for c in _grype_cvss(related.get("cvss"))]
+            row = {
+                "vulnerability_id": str(vuln["id"]),
+                "aliases": [str(r["id"]) for r in match.get("relatedVulnerabilities") or []
+                            if r.get("id") and r.get("id") != vuln["id"]],
+                "severity": _grype_severity(vuln.get("severity", "")),
+                "package_name": str(artifact["name"]),
+                "package_version": str(artifact["version"]),
+                "package_type": {"deb": "dpkg", "java-archive": "java", "go-module": "go",
+                                 "python": "python"}.get(artifact.get("type", ""),
+                                                         str(artifact.get("type", ""))),
+                "package_location": str(locations[0].get("path", "")) if locations else "",
+                "link": str(vuln.get("dataSource") or ""),
+                "feed_group": str(vuln.get("namespace", "")),
+                "cvss": _grype_cvss(vuln.get("cvss")), "nvd_cvss": nvd,
+                "fix_versions": [str(v) for v in fix.get("versions") or []],
+                "will_not_fix": fix.get("state") == "wont-fix", "published": None,
+                "source": "grype"}
+        except (KeyError, TypeError, AttributeError, ValueError) as err:
+            raise InvalidInputError(f"{source}: matches[{i}] is not a Grype match: "
+                                    f"{type(err).__name__}: {err}") from None
+        if _key(row) not in seen:  # grype lists one match per matcher; keep one
+            seen.add(_key(row))
+            rows.append(row)
+    return rows
+
+
+def attach_grype(db: Database, scope: Scope, ref: str, report: str | Path) -> int:
+    """Use a Grype JSON report as the image's vulnerabilities (feed imports then leave
+    them alone). Returns how many matches were stored."""
+    from app.services.images import resolve_image
+
+    scope.require_write()
+    path = Path(report)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InvalidInputError(f"{path}: cannot read a Grype report: {err}") from None
+    rows = grype_rows(document, str(path))
+    with db.transaction() as session:
+        image, _ = resolve_image(session, scope, ref)
+        image.vulns_source = "grype"
+        store_matches(session, image, rows, datetime.now(UTC))
+    return len(rows)
+
+
+# ----------------------------------------------------------------- for the engine
+
+
+def engine_matches(rows: Iterable[ImageVulnerability]) -> tuple[VulnerabilityMatch, ...]:
+    def scores(items: list[dict[str, Any]]) -> tuple[Cvss, ...]:
+        return tuple(Cvss(str(c.get("version", "")), float(c.get("base_score", -1.0)),
+                          float(c.get("exploitability_score", -1.0)),
+                          float(c.get("impact_score", -1.0))) for c in items or [])
+
+    return tuple(VulnerabilityMatch(
+        vulnerability_id=r.vulnerability_id, severity=r.severity, package_name=r.package_name,
+        package_version=r.package_version, package_type=r.package_type,
+        package_location=r.package_location,
+        link=r.link or OSV_LINK + r.vulnerability_id, feed_group=r.feed_group,
+        cvss=scores(r.cvss), nvd_cvss=scores(r.nvd_cvss), fix_versions=tuple(r.fix_versions),
+        will_not_fix=r.will_not_fix, fix_observed_at=r.fix_observed_at,
+        detected_at=r.detected_at) for r in rows)
+
+
+def feed_state(session: Session, image: Image) -> FeedState:
+    """The feed groups, each under its OSV name, and the image's distro feed also under the
+    image's own namespace (`debian:12`), which is where the feed gates look."""
+    groups = {g.name: FeedGroup(g.name, g.last_sync, g.record_count)
+              for g in q.feed_groups(session)}
+    if image.distro:
+        key = matcher.distro_ecosystem(matcher.Distro(image.distro, image.distro_version or ""))
+        if key is not None:
+            base, release = key
+            for name, group in list(groups.items()):
+                if group.record_count and matcher.ecosystem_key(name) == (base, release):
+                    groups[f"{image.distro}:{image.distro_version}"] = group
+                    break
+    return FeedState(groups=groups)
+
+
+def version_comparator(package_type: str, a: str, b: str) -> int:
+    """Ecosystem-aware comparison for the engine's packages gate (generic fallback)."""
+    ecosystem = {"dpkg": "Debian", "apk": "Alpine", "rpm": "Red Hat", "python": "PyPI",
+                 "npm": "npm", "gem": "RubyGems", "java": "Maven", "go": "Go"}.get(
+        package_type.lower())
+    if ecosystem is not None:
+        try:
+            return compare(ecosystem, a, b)
+        except (UnparsableVersion, UnknownEcosystem):
+            pass
+    from app.engine.versions import compare_versions
+
+    return compare_versions(a, b)
