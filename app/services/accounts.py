@@ -168,6 +168,16 @@ def authenticate_api_key(db: Database, *, key: str) -> Principal:
         return _principal(session, user)
 
 
+def authenticate_admin_locally(db: Database) -> Principal:
+    """The `admin` user, for commands run on the catalog's own machine (the embedded CLI),
+    where whoever can open the database file already has every right."""
+    with db.read() as session:
+        user = q.get_user(session, username=ADMIN_USER)
+        if user is None:
+            raise AuthenticationError("no admin user: run `imagegate admin init`")
+        return _principal(session, user)
+
+
 def scope_for(db: Database, principal: Principal, account: str | None = None) -> Scope:
     """The account to act in: the principal's own, or (admins only) the one named by the
     x-anchore-account header."""
