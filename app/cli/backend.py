@@ -113,8 +113,9 @@ class EmbeddedBackend:
     @property
     def scope(self) -> Scope:
         if self._scope is None:
-            from app.services.accounts import local_principal, scope_for
-            self._scope = scope_for(self.db, local_principal(self.db), self.settings.account)
+            from app.services.accounts import authenticate_admin_locally, scope_for
+            self._scope = scope_for(self.db, authenticate_admin_locally(self.db),
+                                    self.settings.account)
         return self._scope
 
     def add_image(self, source: str, *, tags: list[str], dockerfile: str | None,

@@ -197,3 +197,19 @@ def test_progress_on_a_terminal_and_silent_in_pipes(terminal):
         assert "\ranalyzing app.tar: done in " in stream.getvalue()
     else:
         assert stream.getvalue() == ""
+
+
+def test_the_parser_starts_without_the_catalog_engine_or_reports():
+    """Imports stay lazy: building the parser (every --help, every usage error) loads none
+    of the heavy layers; a command imports what it uses."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from app.cli import build_parser; build_parser(); "
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'sqlmodel', 'alembic', 'pydantic', 'argon2') or "
+            "m.startswith(('app.services', 'app.engine', 'app.catalog', 'app.analysis', "
+            "'app.report.'))); print(heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
