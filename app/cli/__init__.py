@@ -20,7 +20,7 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from app import __version__
-    from app.cli import admin, image, policy
+    from app.cli import admin, feed, image, policy
 
     parser = Parser(
         prog="imagegate",
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    parser_class=Parser)
     image.register(groups)
     policy.register(groups)
+    feed.register(groups)
     admin.register(groups)
     return parser
 

@@ -52,6 +52,14 @@ class PolicyInfo:
     document: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class FeedInfo:
+    name: str
+    feed: str
+    record_count: int
+    last_sync: datetime
+
+
 class Backend(Protocol):
     def add_image(self, source: str, *, tags: list[str], dockerfile: str | None,
                   platform: str | None) -> ImageInfo: ...
@@ -60,6 +68,9 @@ class Backend(Protocol):
     def delete_image(self, ref: str) -> None: ...
     def ancestors(self, ref: str) -> list[ImageInfo]: ...
     def content(self, ref: str, content_type: str) -> list[dict[str, Any]]: ...
+    def vulnerabilities(self, ref: str, vuln_type: str) -> list[dict[str, Any]]: ...
+    def import_feed(self, path: str) -> str: ...  # the import's one-line summary
+    def list_feeds(self) -> list[FeedInfo]: ...
     def check(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
               base_digest: str | None, detail: bool) -> Report: ...
     def add_policy(self, document: Any, *, activate: bool) -> PolicyInfo: ...
@@ -147,6 +158,24 @@ class EmbeddedBackend:
     def content(self, ref: str, content_type: str) -> list[dict[str, Any]]:
         from app.services import images
         return images.image_content(self.db, self.scope, ref, content_type)
+
+    def vulnerabilities(self, ref: str, vuln_type: str) -> list[dict[str, Any]]:
+        from app.services import vulnerabilities
+        return vulnerabilities.image_vulnerability_list(self.db, self.scope, ref, vuln_type)
+
+    def import_feed(self, path: str) -> str:
+        from app.cli.console import Progress
+        from app.services import feeds
+
+        with Progress(f"importing {path}") as progress:
+            result = feeds.import_feed(self.db, self.scope, path,
+                                       progress=lambda n: progress.note(f"{n} records"))
+        return result.summary()
+
+    def list_feeds(self) -> list[FeedInfo]:
+        from app.services import feeds
+        return [FeedInfo(g.name, g.feed, g.record_count, g.last_sync)
+                for g in feeds.list_feeds(self.db)]
 
     def check(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
               base_digest: str | None, detail: bool) -> Report:

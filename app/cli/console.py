@@ -40,12 +40,19 @@ class Progress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start = 0.0
+        self._note = ""
+
+    def note(self, text: str) -> None:
+        """What has been done so far ("12000 records"), shown beside the spinner."""
+        self._note = text
 
     def _run(self) -> None:
         frame = 0
         while not self._stop.wait(self.interval):
             elapsed = time.monotonic() - self._start
-            self.stream.write(f"\r{self.FRAMES[frame % 4]} {self.label} {elapsed:5.1f}s")
+            note = f" {self._note}" if self._note else ""
+            self.stream.write(f"\r{self.FRAMES[frame % 4]} {self.label}{note} {elapsed:5.1f}s"
+                              "\033[K")
             self.stream.flush()
             frame += 1
 

@@ -11,6 +11,7 @@ from typing import Any
 OUTPUTS = ("text", "json", "json-raw", "csv", "html", "sarif", "junit", "markdown")
 # Formats that are reports of findings: they always carry them.
 REPORT_OUTPUTS = frozenset({"csv", "html", "sarif", "junit", "markdown"})
+VULN_TYPES = ("os", "non-os", "all")
 
 
 def register(groups: Any) -> None:
@@ -46,6 +47,13 @@ def register(groups: Any) -> None:
                          help="content type (without it: the available types)")
     content.add_argument("-o", "--output", choices=("text", "json"), default="text")
     content.set_defaults(run=run_content)
+
+    vuln = commands.add_parser("vuln", help="list an image's vulnerabilities")
+    vuln.add_argument("ref", help="tag, sha256:digest or image id")
+    vuln.add_argument("type", nargs="?", choices=VULN_TYPES,
+                      help="os (distro packages), non-os or all (without it: the types)")
+    vuln.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    vuln.set_defaults(run=run_vuln)
 
     ancestors = commands.add_parser(
         "ancestors", help="analyzed images whose layers are a prefix of this one's")
@@ -238,6 +246,31 @@ def run_content(args: argparse.Namespace) -> int:
         rows = [[i["package"], str(i.get("version", "")), i.get("location") or "-"]
                 for i in items]
         print(table(["PACKAGE", "VERSION", "LOCATION"], rows))
+    return 0
+
+
+def run_vuln(args: argparse.Namespace) -> int:
+    from app.cli.backend import open_backend
+
+    if args.type is None:
+        if args.output == "json":
+            _print_json(list(VULN_TYPES))
+        else:
+            print("\n".join(f"{t}: available" for t in VULN_TYPES))
+        return 0
+    backend = open_backend()
+    try:
+        found = backend.vulnerabilities(args.ref, args.type)
+    finally:
+        backend.close()
+    if args.output == "json":
+        _print_json(found)
+        return 0
+    if not found:
+        print(f"no {args.type} vulnerabilities in {args.ref}")
+        return 0
+    rows = [[v["vuln"], v["severity"], v["package"], v["fix"]] for v in found]
+    print(table(["VULNERABILITY", "SEVERITY", "PACKAGE", "FIX"], rows))
     return 0
 
 

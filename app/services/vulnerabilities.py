@@ -231,3 +231,39 @@ def version_comparator(package_type: str, a: str, b: str) -> int:
     from app.engine.versions import compare_versions
 
     return compare_versions(a, b)
+
+
+# Anchore's vulnerability types (GET /v1/images/{digest}/vuln/{type}).
+OS_PACKAGE_TYPES = frozenset({"dpkg", "rpm", "apk"})
+VULN_TYPES = ("os", "non-os", "all")
+
+
+def image_vulnerability_list(db: Database, scope: Scope, ref: str,
+                             vuln_type: str = "all") -> list[dict[str, Any]]:
+    """An image's stored vulnerabilities in Anchore's v1 shape (`vuln`, `package`,
+    `severity`, `fix`, `url`, `package_type`, `feed_group`, `package_path`, `nvd_data`...),
+    `os` for distro packages, `non-os` for the rest."""
+    from app.services.images import resolve_image
+
+    if vuln_type not in VULN_TYPES:
+        raise InvalidInputError(f"unknown vulnerability type '{vuln_type}': use one of "
+                                f"{', '.join(VULN_TYPES)}")
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        rows = q.image_vulnerabilities(session, image_pk=image.id or 0)
+    out = []
+    for r in rows:
+        is_os = r.package_type in OS_PACKAGE_TYPES
+        if (vuln_type == "os" and not is_os) or (vuln_type == "non-os" and is_os):
+            continue
+        out.append({
+            "vuln": r.vulnerability_id, "package": f"{r.package_name}-{r.package_version}",
+            "package_name": r.package_name, "package_version": r.package_version,
+            "package_type": r.package_type, "package_path": r.package_location or "None",
+            "severity": r.severity, "fix": ",".join(r.fix_versions or []) or "None",
+            "url": r.link, "feed": r.source, "feed_group": r.feed_group,
+            "nvd_data": [{"id": a, "cvss": r.nvd_cvss} for a in (r.aliases or [])
+                         if a.startswith("CVE-")],
+            "vendor_data": [], "will_not_fix": r.will_not_fix, "aliases": list(r.aliases or []),
+            "detected_at": r.detected_at.isoformat() if r.detected_at else None})
+    return sorted(out, key=lambda v: (v["package_name"], v["package_version"], v["vuln"]))
