@@ -65,6 +65,7 @@ class Backend(Protocol):
                   platform: str | None) -> ImageInfo: ...
     def list_images(self) -> list[ImageInfo]: ...
     def get_image(self, ref: str) -> ImageInfo: ...
+    def has_image(self, ref: str) -> bool: ...
     def delete_image(self, ref: str) -> None: ...
     def ancestors(self, ref: str) -> list[ImageInfo]: ...
     def content(self, ref: str, content_type: str) -> list[dict[str, Any]]: ...
@@ -146,6 +147,15 @@ class EmbeddedBackend:
     def get_image(self, ref: str) -> ImageInfo:
         from app.services import images
         return _image(*images.analysis_document(self.db, self.scope, ref))
+
+    def has_image(self, ref: str) -> bool:
+        from app.errors import NotFoundError
+        from app.services import images
+        try:
+            images.get_image(self.db, self.scope, ref)
+        except NotFoundError:
+            return False
+        return True
 
     def delete_image(self, ref: str) -> None:
         from app.services import images

@@ -313,11 +313,30 @@ def _is_source(ref: str) -> bool:
     return os.path.exists(ref) and (os.sep in ref or os.path.isfile(ref))
 
 
+def _is_tag(ref: str) -> bool:
+    """A registry/repo[:tag] reference, not a digest or an image id."""
+    hexadecimal = len(ref) >= 12 and all(c in "0123456789abcdef" for c in ref)
+    return not ref.startswith("sha256:") and "@" not in ref and not hexadecimal
+
+
+def _pull_and_add(backend: Any, ref: str, tag: str | None, missing: Exception) -> str:
+    """A tag not in the catalog is analyzed from its registry and added (one step); its
+    digest. When it cannot be analyzed, the error says both things."""
+    from app.errors import ImagegateError, NotFoundError
+
+    try:
+        added = backend.add_image(ref, tags=[tag or ref], dockerfile=None, platform=None)
+    except ImagegateError as err:
+        raise NotFoundError(f"{missing}, and it could not be analyzed from its registry: "
+                            f"{err}") from None
+    return str(added.digest)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from app.cli import EXIT_FAIL, EXIT_OK
     from app.cli.backend import open_backend
     from app.cli.console import use_color
-    from app.errors import InvalidInputError
+    from app.errors import InvalidInputError, NotFoundError
     from app.report import FORMATS, render_as
     from app.report.model import safe_name
 
@@ -332,8 +351,15 @@ def run_check(args: argparse.Namespace) -> int:
                 raise InvalidInputError(f"{ref} names no tag: give one with -t TAG "
                                         "(verdicts are per tag)")
             ref, tag = added.digest, tag or added.tags[0]
-        report = backend.check(ref, tag=tag, policy=args.policy, history=args.history,
-                               base_digest=args.base_digest, detail=detail)
+        try:
+            report = backend.check(ref, tag=tag, policy=args.policy, history=args.history,
+                                   base_digest=args.base_digest, detail=detail)
+        except NotFoundError as missing:
+            if not _is_tag(ref) or backend.has_image(ref):
+                raise  # another thing is missing (the policy, the base image)
+            ref, tag = _pull_and_add(backend, ref, tag, missing), tag or ref
+            report = backend.check(ref, tag=tag, policy=args.policy, history=args.history,
+                                   base_digest=args.base_digest, detail=detail)
     finally:
         backend.close()
     if args.dir:

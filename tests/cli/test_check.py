@@ -36,7 +36,9 @@ def test_exit_codes_0_pass_or_fail_without_f_1_fail_with_f(loaded):
 
 
 @pytest.mark.parametrize(("argv", "reason"), [
-    (("image", "check", "example/nope:1"), "imagegate: image docker.io/example/nope:1 not found"),
+    # not in the catalog, and its (unreachable) registry cannot provide it
+    (("image", "check", "127.0.0.1:9/example/nope:1"),
+     "imagegate: image 127.0.0.1:9/example/nope:1 not found, and it could not be analyzed"),
     (("image", "check", "sha256:" + "0" * 64, "-t", "x:1"), "not found"),
     (("image", "check", "example/app:1.0", "-p", "no-such-policy"),
      "policy 'no-such-policy' not found"),
@@ -67,7 +69,7 @@ def test_the_real_process_exits_1_on_fail_and_2_on_errors_with_one_line(loaded):
     assert failed.code == 1 and failed.err == ""
     assert failed.out.splitlines()[0] == f"FAIL  {APP}"
     assert "\033[" not in failed.out  # not a terminal: no colour
-    missing = loaded.process("image", "check", "example/nope:1", "-f")
+    missing = loaded.process("image", "check", "127.0.0.1:9/example/nope:1", "-f")
     assert missing.code == 2 and one_line(missing.err).startswith("imagegate: image ")
     usage = loaded.process("image", "check", "example/app:1.0", "--bogus")
     assert usage.code == 2 and "unrecognized arguments" in one_line(usage.err)
