@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pytest
 
@@ -199,7 +200,7 @@ def test_progress_on_a_terminal_and_silent_in_pipes(terminal):
         assert stream.getvalue() == ""
 
 
-def test_the_parser_starts_without_the_catalog_engine_or_reports():
+def test_the_parser_starts_without_the_catalog_engine_or_reports(tmp_path):
     """Imports stay lazy: building the parser (every --help, every usage error) loads none
     of the heavy layers; a command imports what it uses."""
     import subprocess
@@ -210,6 +211,7 @@ def test_the_parser_starts_without_the_catalog_engine_or_reports():
             "('sqlalchemy', 'sqlmodel', 'alembic', 'pydantic', 'argon2') or "
             "m.startswith(('app.services', 'app.engine', 'app.catalog', 'app.analysis', "
             "'app.report.'))); print(heavy)")
+    env = {**os.environ, "IMAGEGATE_HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+                          check=True, env=env)
     assert done.stdout.strip() == "[]"
