@@ -40,7 +40,7 @@ def _finding(f: FindingView, paint: _Paint) -> list[str]:
     first, *rest = _wrap(f.message)
     lines = [f"  {paint(label.ljust(4), label)}  {first[len(_INDENT):]}", *rest]
     lines += _wrap(f"trigger id {f.trigger_id}")
-    lines += _wrap(f"rule {f.rule_id or '-'} in {f.policy_id}")
+    lines += _wrap(f"rule {f.rule_id or '-'}")
     if f.allowlist_match:
         m = f.allowlist_match
         name = m.get("name") or m.get("id")
