@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from app.analysis import AnalysisLimits, ImageAnalysis, analyze
 from app.catalog import images as q
 from app.catalog.db import Database
 from app.catalog.models import Image, Tag
@@ -19,6 +19,9 @@ from app.engine import normalize_tag, parse_tag
 from app.errors import InvalidInputError, NotFoundError
 from app.services.accounts import Scope
 from app.services.vulnerabilities import match_image
+
+if TYPE_CHECKING:  # analysis is loaded to analyze or to evaluate, not to read the catalog
+    from app.analysis import AnalysisLimits, ImageAnalysis
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ def analyze_source(source: str | Path, *, dockerfile: str | None = None,
                    platform: str | None = None,
                    limits: AnalysisLimits | None = None) -> ImageAnalysis:
     """Analyze an image source (no catalog involved: nothing is stored on failure)."""
+    from app.analysis import AnalysisLimits, analyze
+
     analysis = analyze(source, platform=platform, limits=limits or AnalysisLimits())
     if dockerfile is not None:
         from dataclasses import replace
@@ -165,6 +170,8 @@ def stored_analysis(session: Session, image: Image) -> ImageAnalysis:
     document = q.get_analysis(session, image_pk=image.id)
     if document is None:
         raise NotFoundError(f"image {image.digest} has no stored analysis")
+    from app.analysis import ImageAnalysis
+
     return ImageAnalysis.from_dict(document)
 
 

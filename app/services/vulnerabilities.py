@@ -9,30 +9,37 @@ import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from app.analysis import ImageAnalysis
 from app.catalog import vulnerabilities as q
 from app.catalog.db import Database
 from app.catalog.models import Image, ImageVulnerability
 from app.engine import Cvss, FeedGroup, FeedState, VulnerabilityMatch
 from app.errors import InvalidInputError
 from app.services.accounts import Scope
-from app.vulns import matcher
-from app.vulns.osv import parse_record
-from app.vulns.versions import UnknownEcosystem, UnparsableVersion, compare
+
+if TYPE_CHECKING:
+    from app.analysis import ImageAnalysis
+    from app.vulns import matcher
+
+# app.vulns is imported where records are matched or versions compared: a check that reuses
+# its stored evaluation (the CI gate's common case) never loads it.
 
 OSV_LINK = "https://osv.dev/vulnerability/"
 
 
 def _packages(analysis: ImageAnalysis) -> list[matcher.Package]:
+    from app.vulns import matcher
+
     return [matcher.Package(name=p.name, version=p.version, type=p.type, source=p.source,
                             purl=p.purl, location=p.location) for p in analysis.packages]
 
 
 def _distro(analysis: ImageAnalysis) -> matcher.Distro | None:
+    from app.vulns import matcher
+
     d = analysis.distro
     return matcher.Distro(d.id, d.version_id) if d else None
 
@@ -47,6 +54,9 @@ def _cvss(scores: Iterable[Any]) -> list[dict[str, Any]]:
 
 def match_rows(session: Session, analysis: ImageAnalysis) -> list[dict[str, Any]]:
     """The image's matches against the stored records (without detection times)."""
+    from app.vulns import matcher
+    from app.vulns.osv import parse_record
+
     packages, distro = _packages(analysis), _distro(analysis)
     documents = q.record_documents(session, names=matcher.lookup_names(packages, distro))
     index = matcher.Index(parse_record(json.loads(zlib.decompress(d))) for d in documents)
@@ -208,6 +218,8 @@ def feed_state(session: Session, image: Image) -> FeedState:
     groups = {g.name: FeedGroup(g.name, g.last_sync, g.record_count)
               for g in q.feed_groups(session)}
     if image.distro:
+        from app.vulns import matcher
+
         key = matcher.distro_ecosystem(matcher.Distro(image.distro, image.distro_version or ""))
         if key is not None:
             base, release = key
@@ -224,6 +236,8 @@ def version_comparator(package_type: str, a: str, b: str) -> int:
                  "npm": "npm", "gem": "RubyGems", "java": "Maven", "go": "Go"}.get(
         package_type.lower())
     if ecosystem is not None:
+        from app.vulns.versions import UnknownEcosystem, UnparsableVersion, compare
+
         try:
             return compare(ecosystem, a, b)
         except (UnparsableVersion, UnknownEcosystem):
