@@ -16,7 +16,7 @@ ALLOWED = {
     "analysis": {"errors"},
     "vulns": {"errors"},
     "catalog": {"errors", "settings"},
-    "services": {"errors", "settings", "engine", "analysis", "vulns", "catalog"},
+    "services": {"errors", "settings", "engine", "analysis", "vulns", "catalog", "data"},
     "report": {"errors", "engine"},
     "api": {"errors", "settings", "services", "catalog", "report"},
     "cli": {"errors", "settings", "services", "report"},

@@ -1,6 +1,7 @@
-"""Image analysis: read a docker-archive or oci-archive tarball, an OCI layout directory or a
-root filesystem directory into `ImageAnalysis` facts — layers, config, distro, files,
-packages, retrieved files, secrets and a (guessed) Dockerfile."""
+"""Image analysis: read a docker-archive or oci-archive tarball, an OCI layout directory, a
+root filesystem directory or a registry reference into `ImageAnalysis` facts — layers,
+config, distro, files, packages, retrieved files, secrets and a (guessed) Dockerfile; or an
+SBOM (Syft, CycloneDX, SPDX JSON) into its packages, distro and image metadata."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from app.analysis.model import (
     SecretMatch,
 )
 from app.analysis.secrets import DEFAULT_SECRET_REGEXES
+from app.analysis.sources.registry import RegistryOptions
+from app.analysis.sources.sbom import KINDS as SBOM_KINDS
 
 __all__ = [
     "DEFAULT_SECRET_REGEXES",
+    "SBOM_KINDS",
     "AnalysisError",
     "AnalysisLimits",
     "DistroRecord",
@@ -25,6 +29,7 @@ __all__ = [
     "ImageAnalysis",
     "PackageFileRecord",
     "PackageRecord",
+    "RegistryOptions",
     "SecretMatch",
     "analyze",
 ]

@@ -32,6 +32,11 @@ from app.analysis.secrets import (
 )
 from app.analysis.sources import detect, open_image, rootfs
 from app.analysis.sources.base import ByteBudget, ImageSource, open_layer
+from app.analysis.sources.registry import KIND as REGISTRY
+from app.analysis.sources.registry import RegistryOptions, is_reference
+from app.analysis.sources.registry import resolve as pull_manifest
+from app.analysis.sources.sbom import is_sbom_file
+from app.analysis.sources.sbom import read as read_sbom
 from app.analysis.squash import Squasher
 
 RETRIEVE_KEY = "retrieve"
@@ -41,14 +46,17 @@ _DEFAULT_LIMITS = AnalysisLimits()
 
 
 def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
+            registry_options: RegistryOptions | None = None,
             limits: AnalysisLimits = _DEFAULT_LIMITS, dockerfile: str | None = None,
             secret_regexes: Sequence[str] = DEFAULT_SECRET_REGEXES,
             extra_secret_regexes: Sequence[str] = (), content_regexes: Sequence[str] = (),
             retrieve_files: Sequence[str] = DEFAULT_RETRIEVE_FILES,
             catalogers: Sequence[Cataloger] | None = None,
             anchore_guessed_dockerfile: bool = True) -> ImageAnalysis:
-    """Analyze a docker-archive or oci-archive tarball, an OCI layout directory or a root
-    filesystem directory.
+    """Analyze a docker-archive or oci-archive tarball, an OCI layout directory, a root
+    filesystem directory, an SBOM file (Syft, CycloneDX or SPDX JSON: packages and image
+    metadata, no files) or a registry reference (a string that is no existing path, pulled
+    with `registry_options`).
 
     `platform` ("linux/arm64", "arm64/v8"…) picks from a multi-platform index (default: the
     host's). `dockerfile` is the actual Dockerfile's text (mode "Actual"); without it one is
@@ -59,7 +67,11 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
     plus `extra_secret_regexes`, file contents with `content_regexes` ("NAME=pattern" or
     "pattern"). Raises `AnalysisError` naming the offending file or member."""
     path = os.fspath(source_path)
-    kind = detect(path)
+    if is_sbom_file(path):
+        return read_sbom(path, limits, dockerfile=dockerfile,
+                         anchore_guessed_dockerfile=anchore_guessed_dockerfile)
+    pull = not os.path.exists(path) and is_reference(path)
+    kind = REGISTRY if pull else detect(path)
     scanner = LineScanner(
         compile_regexes([*secret_regexes, *extra_secret_regexes], "secret regex"),
         compile_regexes(content_regexes, "content regex"))
@@ -80,7 +92,8 @@ def analyze(source_path: str | os.PathLike[str], *, platform: str | None = None,
     if kind == "rootfs":
         rootfs.squash(squasher, path)
     else:
-        source = open_image(path, limits, platform=platform)
+        source = (pull_manifest(path, limits, platform=platform, options=registry_options)
+                  if pull else open_image(path, limits, platform=platform))
         try:
             budget = ByteBudget(limits.max_uncompressed_bytes)
             for layer in source.layers:
@@ -154,6 +167,17 @@ def _created(value: Any, where: str) -> datetime | None:
         raise AnalysisError(where, f"bad created time {value!r}") from exc
 
 
+def _typed(obj: dict[str, Any], name: str, kind: type, where: str) -> Any:
+    """obj[name] when it is a `kind` (an empty one when absent); else an AnalysisError."""
+    value = obj.get(name)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise AnalysisError(where, f"{name} must be {'a list' if kind is list else 'an object'}"
+                                   f", not {type(value).__name__}")
+    return value
+
+
 def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, Any], *,
                  anchore: bool) -> ImageAnalysis:
     cfg = source.config
@@ -162,12 +186,12 @@ def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, 
     if not isinstance(run, dict):
         raise AnalysisError(where, "config is not an object")
     env: dict[str, str] = {}
-    for item in run.get("Env") or []:
+    for item in _typed(run, "Env", list, where):
         if isinstance(item, str):
             key, _, value = item.partition("=")
             env[key] = value
-    labels = {str(k): str(v) for k, v in (run.get("Labels") or {}).items()}
-    history = tuple(str(h.get("created_by", "")) for h in cfg.get("history") or []
+    labels = {str(k): str(v) for k, v in _typed(run, "Labels", dict, where).items()}
+    history = tuple(str(h.get("created_by", "")) for h in _typed(cfg, "history", list, where)
                     if isinstance(h, dict))
     healthcheck = run.get("Healthcheck")
     if dockerfile is not None:
@@ -183,7 +207,7 @@ def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, 
         variant=str(cfg.get("variant") or ""), created=_created(cfg.get("created"), where),
         labels=labels, env=env, user=str(run.get("User") or ""),
         working_dir=str(run.get("WorkingDir") or ""),
-        exposed_ports=tuple(str(p) for p in (run.get("ExposedPorts") or {})),
+        exposed_ports=tuple(str(p) for p in _typed(run, "ExposedPorts", dict, where)),
         entrypoint=_strings(run.get("Entrypoint")), cmd=_strings(run.get("Cmd")),
         healthcheck=healthcheck if isinstance(healthcheck, dict) else None,
         history=history, repo_tags=source.repo_tags, dockerfile=contents,

@@ -9,6 +9,11 @@ Digests and layers:
   real manifest blob; a docker-archive has none, so it is the sha256 of a canonical Docker v2
   schema 2 manifest synthesized from the config and the (uncompressed) layers; a rootfs
   directory has neither, so it is the sha256 of the sorted file listing.
+  A registry pull records the digest of the manifest the registry served (from an index: the
+  platform's manifest).
+- An SBOM (`source_kind` syft-json, cyclonedx-json, spdx-json) has no files: its digest is the
+  image's manifest digest when the SBOM names it, else the sha256 of the canonical SBOM JSON
+  (see `app.analysis.sources.sbom`).
 - `ImageAnalysis.image_id` is the config digest without `sha256:` (Anchore's imageId).
 - `ImageAnalysis.layers` are the layer digests as the image's manifest names them — what
   Anchore records from a registry manifest and compares for ancestry: for OCI sources the
@@ -163,7 +168,8 @@ class DistroRecord:
 class ImageAnalysis:
     digest: str  # manifest digest, "sha256:…" (see the module docstring)
     image_id: str  # config digest, hex without "sha256:"
-    source_kind: str = ""  # docker-archive, oci-archive, oci-layout, rootfs
+    source_kind: str = ""  # docker-archive, oci-archive, oci-layout, rootfs, registry,
+    #                        syft-json, cyclonedx-json, spdx-json (no filesystem facts)
     layers: tuple[str, ...] = ()  # manifest layer digests, bottom first
     diff_ids: tuple[str, ...] = ()  # uncompressed layer digests, bottom first
     size: int = 0  # sum of the layer blobs' sizes as stored (rootfs: of regular files)

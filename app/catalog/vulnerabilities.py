@@ -33,13 +33,14 @@ def stored_modified(session: Session, *, ids: list[str]) -> dict[str, datetime]:
 
 
 def replace_records(session: Session, *, records: list[dict[str, Any]],
-                    packages: list[dict[str, Any]]) -> None:
-    """Insert records (rows of VulnerabilityRecord columns), replacing stored ones with the
-    same id, and the package names they affect."""
-    ids = [r["id"] for r in records]
-    session.execute(delete(VulnerabilityRecord).where(col(VulnerabilityRecord.id).in_(ids)))
-    session.execute(delete(VulnerabilityPackage)
-                    .where(col(VulnerabilityPackage.record_id).in_(ids)))
+                    packages: list[dict[str, Any]], replacing: list[str]) -> None:
+    """Insert records (rows of VulnerabilityRecord columns) and the package names they
+    affect; `replacing` names the stored records they replace."""
+    if replacing:
+        session.execute(delete(VulnerabilityPackage)
+                        .where(col(VulnerabilityPackage.record_id).in_(replacing)))
+        session.execute(delete(VulnerabilityRecord)
+                        .where(col(VulnerabilityRecord.id).in_(replacing)))
     session.execute(insert(VulnerabilityRecord), records)
     if packages:
         session.execute(insert(VulnerabilityPackage), packages)

@@ -95,7 +95,8 @@ def import_feed(db: Database, scope: Scope, path: str | Path, *,
             if fresh:
                 rows = [_rows(r) for r in fresh]
                 q.replace_records(session, records=[r for r, _ in rows],
-                                  packages=[p for _, ps in rows for p in ps])
+                                  packages=[p for _, ps in rows for p in ps],
+                                  replacing=[r.id for r in fresh if r.id in stored])
         batch.clear()
 
     for record in iter_records(path, result.report):

@@ -21,7 +21,7 @@ from app.services.accounts import Scope
 from app.services.vulnerabilities import match_image
 
 if TYPE_CHECKING:  # analysis is loaded to analyze or to evaluate, not to read the catalog
-    from app.analysis import AnalysisLimits, ImageAnalysis
+    from app.analysis import AnalysisLimits, ImageAnalysis, RegistryOptions
 
 
 @dataclass(frozen=True)
@@ -84,16 +84,14 @@ def add_image(db: Database, scope: Scope, analysis: ImageAnalysis, *,
 
 
 def analyze_source(source: str | Path, *, dockerfile: str | None = None,
-                   platform: str | None = None,
-                   limits: AnalysisLimits | None = None) -> ImageAnalysis:
-    """Analyze an image source (no catalog involved: nothing is stored on failure)."""
+                   platform: str | None = None, limits: AnalysisLimits | None = None,
+                   registry: RegistryOptions | None = None) -> ImageAnalysis:
+    """Analyze an image source: an archive, an OCI layout, a rootfs, an SBOM or a registry
+    reference (no catalog involved: nothing is stored on failure)."""
     from app.analysis import AnalysisLimits, analyze
 
-    analysis = analyze(source, platform=platform, limits=limits or AnalysisLimits())
-    if dockerfile is not None:
-        from dataclasses import replace
-        analysis = replace(analysis, dockerfile=dockerfile, dockerfile_mode="Actual")
-    return analysis
+    return analyze(source, platform=platform, limits=limits or AnalysisLimits(),
+                   dockerfile=dockerfile, registry_options=registry)
 
 
 def _tags(session: Session, image: Image) -> tuple[str, ...]:

@@ -216,3 +216,12 @@ def test_outer_archive_escape(tmp_path: Path) -> None:
         _add(tf, "../manifest.json", b"[]")
     msg = _error(path)
     assert "member '../manifest.json'" in msg and "escapes" in msg
+
+
+@pytest.mark.parametrize(("field", "value"), [("Env", 7), ("Labels", ["a"]),
+                                              ("ExposedPorts", "22/tcp")])
+def test_config_fields_of_the_wrong_type_are_named(tmp_path: Path, field: str,
+                                                   value: object) -> None:
+    built = docker_archive(str(tmp_path / "img.tar"), [[F("a", "b")]], **{field: value})
+    with pytest.raises(AnalysisError, match=f"{field} must be"):
+        analyze(built.path)
