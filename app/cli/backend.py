@@ -62,7 +62,8 @@ class FeedInfo:
 
 class Backend(Protocol):
     def add_image(self, source: str, *, tags: list[str], dockerfile: str | None,
-                  platform: str | None) -> ImageInfo: ...
+                  platform: str | None, insecure_registries: tuple[str, ...] = ()
+                  ) -> ImageInfo: ...
     def list_images(self) -> list[ImageInfo]: ...
     def get_image(self, ref: str) -> ImageInfo: ...
     def has_image(self, ref: str) -> bool: ...
@@ -131,12 +132,20 @@ class EmbeddedBackend:
         return self._scope
 
     def add_image(self, source: str, *, tags: list[str], dockerfile: str | None,
-                  platform: str | None) -> ImageInfo:
+                  platform: str | None, insecure_registries: tuple[str, ...] = ()
+                  ) -> ImageInfo:
+        import os
+
         from app.cli.console import Progress
         from app.services import images
 
+        registry = images.registry_options(
+            insecure_registries=insecure_registries,
+            username=os.environ.get("IMAGEGATE_REGISTRY_USERNAME") or None,
+            password=os.environ.get("IMAGEGATE_REGISTRY_PASSWORD") or None)
         with Progress(f"analyzing {source}"):
-            analysis = images.analyze_source(source, dockerfile=dockerfile, platform=platform)
+            analysis = images.analyze_source(source, dockerfile=dockerfile, platform=platform,
+                                             registry=registry)
         record = images.add_image(self.db, self.scope, analysis, tags=tags or None)
         return _image(record, analysis.to_dict())
 

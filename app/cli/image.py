@@ -23,12 +23,17 @@ def register(groups: Any) -> None:
     add = commands.add_parser(
         "add", help="analyze an image source and add it to the catalog",
         description="Analyze SOURCE (a docker-archive or oci-archive tarball, an OCI layout "
-        "directory or a root filesystem directory) and store it under its tags.")
+        "directory, a root filesystem directory, an SBOM file (Syft, CycloneDX or SPDX JSON) "
+        "or a registry reference) and store it under its tags. Registry credentials come from "
+        "IMAGEGATE_REGISTRY_USERNAME and IMAGEGATE_REGISTRY_PASSWORD.")
     add.add_argument("source")
     add.add_argument("--tag", action="append", default=[], metavar="REF",
                      help="tag to point at the image (repeatable; default: the archive's)")
     add.add_argument("--dockerfile", metavar="FILE", help="the image's actual Dockerfile")
     add.add_argument("--platform", help="pick from a multi-platform index (linux/arm64)")
+    add.add_argument("--insecure-registry", action="append", default=[], metavar="HOST",
+                     help="pull from HOST (as the reference writes it, 127.0.0.1:5000) over "
+                     "plain HTTP (repeatable)")
     add.add_argument("-o", "--output", choices=("text", "json"), default="text")
     add.set_defaults(run=run_add)
 
@@ -86,6 +91,9 @@ def register(groups: Any) -> None:
     check.add_argument("--base-digest", metavar="auto|DIGEST",
                        help="compare with a base image: mark findings inherited from it")
     check.add_argument("-o", "--output", choices=OUTPUTS, default="text")
+    check.add_argument("--insecure-registry", action="append", default=[], metavar="HOST",
+                       help="for a reference not in the catalog: pull from HOST over plain "
+                       "HTTP (repeatable)")
     check.add_argument("-d", "--dir", metavar="DIR",
                        help="also write the report to a file in DIR, named after the image "
                        "and format; stdout then gets the text summary")
@@ -157,7 +165,8 @@ def run_add(args: argparse.Namespace) -> int:
     backend = open_backend()
     try:
         info = backend.add_image(args.source, tags=args.tag, dockerfile=dockerfile,
-                                 platform=args.platform)
+                                 platform=args.platform,
+                                 insecure_registries=tuple(args.insecure_registry))
     finally:
         backend.close()
     if args.output == "json":
@@ -319,13 +328,15 @@ def _is_tag(ref: str) -> bool:
     return not ref.startswith("sha256:") and "@" not in ref and not hexadecimal
 
 
-def _pull_and_add(backend: Any, ref: str, tag: str | None, missing: Exception) -> str:
+def _pull_and_add(backend: Any, ref: str, tag: str | None, missing: Exception,
+                  insecure_registries: tuple[str, ...]) -> str:
     """A tag not in the catalog is analyzed from its registry and added (one step); its
     digest. When it cannot be analyzed, the error says both things."""
     from app.errors import ImagegateError, NotFoundError
 
     try:
-        added = backend.add_image(ref, tags=[tag or ref], dockerfile=None, platform=None)
+        added = backend.add_image(ref, tags=[tag or ref], dockerfile=None, platform=None,
+                                  insecure_registries=insecure_registries)
     except ImagegateError as err:
         raise NotFoundError(f"{missing}, and it could not be analyzed from its registry: "
                             f"{err}") from None
@@ -357,7 +368,8 @@ def run_check(args: argparse.Namespace) -> int:
         except NotFoundError as missing:
             if not _is_tag(ref) or backend.has_image(ref):
                 raise  # another thing is missing (the policy, the base image)
-            ref, tag = _pull_and_add(backend, ref, tag, missing), tag or ref
+            ref, tag = _pull_and_add(backend, ref, tag, missing,
+                                     tuple(args.insecure_registry)), tag or ref
             report = backend.check(ref, tag=tag, policy=args.policy, history=args.history,
                                    base_digest=args.base_digest, detail=detail)
     finally:

@@ -225,3 +225,13 @@ def image_content(db: Database, scope: Scope, ref: str, content_type: str) -> li
                  "location": p.get("location") or "", "type": p["type"]} for p in packages]
     return [{"package": p["name"], "version": p["version"], "location": p.get("location") or "",
              "licenses": list(p.get("licenses") or []), "type": p["type"]} for p in packages]
+
+
+def registry_options(*, insecure_registries: tuple[str, ...] = (), username: str | None = None,
+                     password: str | None = None) -> RegistryOptions:
+    """How `analyze_source` reaches registries, for callers that do not import analysis
+    (the CLI): plain HTTP only for the named hosts, credentials when given."""
+    from app.analysis import RegistryOptions
+
+    return RegistryOptions(username=username, password=password,
+                           insecure_registries=tuple(insecure_registries))
