@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors are one line on stderr (exit 2); --help still prints the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from app import __version__
-    from app.cli import admin, policy
+    from app.cli import admin, feed, image, policy
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="imagegate",
         description="A policy gate for container images that speaks Anchore's policy language.")
     parser.add_argument("--version", action="version", version=f"imagegate {__version__}")
-    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
-    admin.register(groups)
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True,
+                                   parser_class=Parser)
+    image.register(groups)
     policy.register(groups)
+    feed.register(groups)
+    admin.register(groups)
     return parser
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,7 +47,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ImagegateError as err:
-        print(f"imagegate: {err}", file=sys.stderr)
+        print(f"imagegate: {_one_line(str(err))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        print("imagegate: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except OSError as err:  # a file that cannot be read or written
+        print(f"imagegate: {_one_line(str(err))}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as err:  # a system error: one line, the traceback only when asked
+        if os.environ.get("IMAGEGATE_DEBUG"):
+            raise
+        print(f"imagegate: internal error: {type(err).__name__}: {_one_line(str(err))[:500]}",
+              file=sys.stderr)
         return EXIT_ERROR

@@ -16,6 +16,26 @@ def register(groups: Any) -> None:
     migrate = commands.add_parser("migrate", help="upgrade the catalog's schema in place")
     migrate.set_defaults(run=run_migrate)
 
+    user = commands.add_parser("user", help="manage users").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    user_add = user.add_parser(
+        "add", help="create a user (password from stdin with --password-stdin, else "
+        "generated and printed once)")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", choices=("admin", "user", "read-only"), default="user")
+    user_add.add_argument("--account", help="the user's account (default: admin's, or "
+                          "IMAGEGATE_ACCOUNT)")
+    user_add.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of stdin")
+    user_add.set_defaults(run=run_user_add)
+
+    key = commands.add_parser("key", help="manage API keys").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    key_add = key.add_parser("add", help="create an API key (printed once)")
+    key_add.add_argument("name", help="what the key is for, e.g. ci")
+    key_add.add_argument("--user", default="admin", help="the key's user (default: admin)")
+    key_add.set_defaults(run=run_key_add)
+
     serve = groups.add_parser("serve", help="serve the REST API, GraphQL and the web page")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8228)
@@ -69,4 +89,52 @@ def run_serve(args: argparse.Namespace) -> int:
     print(f"imagegate serving on http://{args.host}:{args.port}/", file=sys.stderr)
     uvicorn.run("app.api:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="warning")
+    return 0
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    import secrets
+
+    from app.errors import InvalidInputError
+    from app.services import accounts
+    from app.services.setup import open_embedded
+    from app.settings import Settings
+
+    settings = Settings.from_env()
+    password: str | None
+    generated = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InvalidInputError("--password-stdin: no password on stdin")
+    else:
+        password = generated = secrets.token_urlsafe(18)
+    db = open_embedded(settings)
+    try:
+        admin = accounts.local_principal(db)
+        scope = accounts.scope_for(db, admin, args.account or settings.account)
+        created = accounts.create_user(db, scope, username=args.username, password=password,
+                                       role=args.role)
+    finally:
+        db.dispose()
+    print(f"created user '{created.username}' ({created.role}) in account "
+          f"'{created.account_name}'")
+    if generated:
+        print(f"password: {generated} (shown once)")
+    return 0
+
+
+def run_key_add(args: argparse.Namespace) -> int:
+    from app.services import accounts
+    from app.services.setup import open_embedded
+    from app.settings import Settings
+
+    db = open_embedded(Settings.from_env())
+    try:
+        key = accounts.create_api_key(db, accounts.local_principal(db, username=args.user),
+                                      name=args.name)
+    finally:
+        db.dispose()
+    print(f"API key '{args.name}' for user '{args.user}' (shown once; use it as "
+          f"IMAGEGATE_API_KEY):\n{key}")
     return 0

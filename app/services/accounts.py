@@ -168,16 +168,6 @@ def authenticate_api_key(db: Database, *, key: str) -> Principal:
         return _principal(session, user)
 
 
-def authenticate_admin_locally(db: Database) -> Principal:
-    """The `admin` user, for commands run on the catalog's own machine (the embedded CLI),
-    where whoever can open the database file already has every right."""
-    with db.read() as session:
-        user = q.get_user(session, username=ADMIN_USER)
-        if user is None:
-            raise AuthenticationError("no admin user: run `imagegate admin init`")
-        return _principal(session, user)
-
-
 def scope_for(db: Database, principal: Principal, account: str | None = None) -> Scope:
     """The account to act in: the principal's own, or (admins only) the one named by the
     x-anchore-account header."""
@@ -212,3 +202,14 @@ def account_info(db: Database, scope: Scope) -> AccountInfo:
             raise NotFoundError(f"account '{scope.account_name}' does not exist")
         return AccountInfo(account.name, account.created_at, user.username, user.role,
                            user.created_at)
+
+
+def local_principal(db: Database, *, username: str = ADMIN_USER) -> Principal:
+    """The user an embedded (local) command acts as, without credentials: whoever can open
+    the catalog's database already holds all of it."""
+    with db.read() as session:
+        user = q.get_user(session, username=username)
+        if user is None:
+            hint = ": run `imagegate admin init`" if username == ADMIN_USER else ""
+            raise NotFoundError(f"user '{username}' does not exist{hint}")
+        return _principal(session, user)

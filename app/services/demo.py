@@ -23,7 +23,7 @@ class Demo:
 def run(db: Database, home: Path) -> Demo:
     """Import the sample feed, add both demo images (the app and its base) and check the app
     under its tag against the active (default) policy, marking what the base brought in."""
-    principal = accounts.authenticate_admin_locally(db)
+    principal = accounts.local_principal(db)
     scope = accounts.scope_for(db, principal)
     with resources.as_file(resources.files("app.data") / "osv" / "pypa-sample.zip") as sample:
         feed = feeds.import_feed(db, scope, sample)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from app.analysis import ImageAnalysis
+from typing import TYPE_CHECKING
+
 from app.engine import ContentMatch, Distro, FileEntry, ImageFacts, Package, PackageFile
+
+if TYPE_CHECKING:
+    from app.analysis import ImageAnalysis
 
 # Sources whose analysis has no filesystem (SBOMs): file gates report that, not pass.
 NO_FILESYSTEM_SOURCES = frozenset({"sbom", "syft-json", "cyclonedx-json", "spdx-json"})

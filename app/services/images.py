@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from app.analysis import AnalysisLimits, ImageAnalysis, RegistryOptions, analyze
 from app.catalog import images as q
 from app.catalog.db import Database
 from app.catalog.models import Image, Tag
@@ -19,6 +19,9 @@ from app.engine import normalize_tag, parse_tag
 from app.errors import InvalidInputError, NotFoundError
 from app.services.accounts import Scope
 from app.services.vulnerabilities import match_image
+
+if TYPE_CHECKING:  # analysis is loaded to analyze or to evaluate, not to read the catalog
+    from app.analysis import AnalysisLimits, ImageAnalysis, RegistryOptions
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def analyze_source(source: str | Path, *, dockerfile: str | None = None,
                    registry: RegistryOptions | None = None) -> ImageAnalysis:
     """Analyze an image source: an archive, an OCI layout, a rootfs, an SBOM or a registry
     reference (no catalog involved: nothing is stored on failure)."""
+    from app.analysis import AnalysisLimits, analyze
+
     return analyze(source, platform=platform, limits=limits or AnalysisLimits(),
                    dockerfile=dockerfile, registry_options=registry)
 
@@ -175,6 +180,8 @@ def stored_analysis(session: Session, image: Image) -> ImageAnalysis:
     document = q.get_analysis(session, image_pk=image.id)
     if document is None:
         raise NotFoundError(f"image {image.digest} has no stored analysis")
+    from app.analysis import ImageAnalysis
+
     return ImageAnalysis.from_dict(document)
 
 
@@ -203,3 +210,58 @@ def known_tag(db: Database, scope: Scope, ref: str) -> ImageRecord | None:
         image = q.get_image_by_pk(session, pk=tag.image_pk)
         assert image is not None
         return ImageRecord(image, _tags(session, image))
+
+
+def analysis_document(db: Database, scope: Scope, ref: str) -> tuple[ImageRecord, dict]:
+    """An image with its stored analysis as JSON (`ImageAnalysis.to_dict()`), for showing."""
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        assert image.id is not None
+        document = q.get_analysis(session, image_pk=image.id)
+        if document is None:
+            raise NotFoundError(f"image {image.digest} has no stored analysis")
+        return ImageRecord(image, _tags(session, image)), document
+
+
+# Anchore's content types (GET /v1/images/{digest}/content/{type}) and the package types
+# each one lists.
+CONTENT_TYPES: dict[str, tuple[str, ...]] = {
+    "os": ("dpkg", "rpm", "apk"), "files": (), "npm": ("npm",), "gem": ("gem",),
+    "python": ("python",), "java": ("java",), "go": ("go",)}
+
+
+def image_content(db: Database, scope: Scope, ref: str, content_type: str) -> list[dict]:
+    """One content listing of an image in Anchore's v1 shape (`os`: package, version,
+    licenses; `files`: filename, size...; language packages: package, version, location)."""
+    if content_type not in CONTENT_TYPES:
+        raise InvalidInputError(f"unknown content type '{content_type}': use one of "
+                                f"{', '.join(CONTENT_TYPES)}")
+    _, analysis = analysis_document(db, scope, ref)
+    if content_type == "files":
+        return [{"filename": f["path"], "size": f.get("size", 0), "type": f.get("type"),
+                 "mode": f.get("mode"), "uid": f.get("uid"), "gid": f.get("gid"),
+                 "linkdest": f.get("link_target"), "sha256": f.get("sha256")}
+                for f in analysis.get("files") or []]
+    wanted = CONTENT_TYPES[content_type]
+    packages = [p for p in analysis.get("packages") or [] if p.get("type") in wanted]
+    if content_type == "os":
+        return [{"package": p["name"], "version": p["version"],
+                 "licenses": list(p.get("licenses") or []), "type": p["type"],
+                 "origin": p.get("source"), "arch": p.get("architecture")}
+                for p in packages]
+    if content_type == "java":
+        return [{"package": p["name"], "specification-version": p["version"],
+                 "implementation-version": p["version"], "version": p["version"],
+                 "location": p.get("location") or "", "type": p["type"]} for p in packages]
+    return [{"package": p["name"], "version": p["version"], "location": p.get("location") or "",
+             "licenses": list(p.get("licenses") or []), "type": p["type"]} for p in packages]
+
+
+def registry_options(*, insecure_registries: tuple[str, ...] = (), username: str | None = None,
+                     password: str | None = None) -> RegistryOptions:
+    """How `analyze_source` reaches registries, for callers that do not import analysis
+    (the CLI): plain HTTP only for the named hosts, credentials when given."""
+    from app.analysis import RegistryOptions
+
+    return RegistryOptions(username=username, password=password,
+                           insecure_registries=tuple(insecure_registries))

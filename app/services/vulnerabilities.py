@@ -9,11 +9,10 @@ import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from app.analysis import ImageAnalysis
 from app.catalog import vulnerabilities as q
 from app.catalog.db import Database
 from app.catalog.models import Image, ImageVulnerability
@@ -21,19 +20,27 @@ from app.engine import Cvss, FeedGroup, FeedState, VulnerabilityMatch
 from app.engine.facts import NON_OS_PACKAGE_TYPES
 from app.errors import InvalidInputError
 from app.services.accounts import Scope
-from app.vulns import matcher
-from app.vulns.osv import parse_record
-from app.vulns.versions import UnknownEcosystem, UnparsableVersion, compare
+
+if TYPE_CHECKING:
+    from app.analysis import ImageAnalysis
+    from app.vulns import matcher
+
+# app.vulns is imported where records are matched or versions compared: a check that reuses
+# its stored evaluation (the CI gate's common case) never loads it.
 
 OSV_LINK = "https://osv.dev/vulnerability/"
 
 
 def _packages(analysis: ImageAnalysis) -> list[matcher.Package]:
+    from app.vulns import matcher
+
     return [matcher.Package(name=p.name, version=p.version, type=p.type, source=p.source,
                             purl=p.purl, location=p.location) for p in analysis.packages]
 
 
 def _distro(analysis: ImageAnalysis) -> matcher.Distro | None:
+    from app.vulns import matcher
+
     d = analysis.distro
     return matcher.Distro(d.id, d.version_id) if d else None
 
@@ -48,6 +55,9 @@ def _cvss(scores: Iterable[Any]) -> list[dict[str, Any]]:
 
 def match_rows(session: Session, analysis: ImageAnalysis) -> list[dict[str, Any]]:
     """The image's matches against the stored records (without detection times)."""
+    from app.vulns import matcher
+    from app.vulns.osv import parse_record
+
     packages, distro = _packages(analysis), _distro(analysis)
     documents = q.record_documents(session, names=matcher.lookup_names(packages, distro))
     index = matcher.Index(parse_record(json.loads(zlib.decompress(d))) for d in documents)
@@ -235,6 +245,8 @@ def feed_state(session: Session, image: Image) -> FeedState:
     groups = {g.name: FeedGroup(g.name, g.last_sync, g.record_count)
               for g in q.feed_groups(session)}
     if image.distro:
+        from app.vulns import matcher
+
         key = matcher.distro_ecosystem(matcher.Distro(image.distro, image.distro_version or ""))
         if key is not None:
             base, release = key
@@ -251,6 +263,8 @@ def version_comparator(package_type: str, a: str, b: str) -> int:
                  "npm": "npm", "gem": "RubyGems", "java": "Maven", "go": "Go"}.get(
         package_type.lower())
     if ecosystem is not None:
+        from app.vulns.versions import UnknownEcosystem, UnparsableVersion, compare
+
         try:
             return compare(ecosystem, a, b)
         except (UnparsableVersion, UnknownEcosystem):
@@ -258,3 +272,39 @@ def version_comparator(package_type: str, a: str, b: str) -> int:
     from app.engine.versions import compare_versions
 
     return compare_versions(a, b)
+
+
+# Anchore's vulnerability types (GET /v1/images/{digest}/vuln/{type}).
+OS_PACKAGE_TYPES = frozenset({"dpkg", "rpm", "apk"})
+VULN_TYPES = ("os", "non-os", "all")
+
+
+def image_vulnerability_list(db: Database, scope: Scope, ref: str,
+                             vuln_type: str = "all") -> list[dict[str, Any]]:
+    """An image's stored vulnerabilities in Anchore's v1 shape (`vuln`, `package`,
+    `severity`, `fix`, `url`, `package_type`, `feed_group`, `package_path`, `nvd_data`...),
+    `os` for distro packages, `non-os` for the rest."""
+    from app.services.images import resolve_image
+
+    if vuln_type not in VULN_TYPES:
+        raise InvalidInputError(f"unknown vulnerability type '{vuln_type}': use one of "
+                                f"{', '.join(VULN_TYPES)}")
+    with db.read() as session:
+        image, _ = resolve_image(session, scope, ref)
+        rows = q.image_vulnerabilities(session, image_pk=image.id or 0)
+    out = []
+    for r in rows:
+        is_os = r.package_type in OS_PACKAGE_TYPES
+        if (vuln_type == "os" and not is_os) or (vuln_type == "non-os" and is_os):
+            continue
+        out.append({
+            "vuln": r.vulnerability_id, "package": f"{r.package_name}-{r.package_version}",
+            "package_name": r.package_name, "package_version": r.package_version,
+            "package_type": r.package_type, "package_path": r.package_location or "None",
+            "severity": r.severity, "fix": ",".join(r.fix_versions or []) or "None",
+            "url": r.link, "feed": r.source, "feed_group": r.feed_group,
+            "nvd_data": [{"id": a, "cvss": r.nvd_cvss} for a in (r.aliases or [])
+                         if a.startswith("CVE-")],
+            "vendor_data": [], "will_not_fix": r.will_not_fix, "aliases": list(r.aliases or []),
+            "detected_at": r.detected_at.isoformat() if r.detected_at else None})
+    return sorted(out, key=lambda v: (v["package_name"], v["package_version"], v["vuln"]))

@@ -22,5 +22,5 @@ def test_demo_checks_the_app_against_the_default_policy(db, tmp_path):
     again = demo.run(db, tmp_path)  # idempotent: the same two images, no new records
     assert again.feed.new == 0
     assert again.result.image.digest == result.result.image.digest
-    scope = accounts.scope_for(db, accounts.authenticate_admin_locally(db))
+    scope = accounts.scope_for(db, accounts.local_principal(db))
     assert len(images.list_images(db, scope)) == 2
