@@ -15,6 +15,7 @@ from app.api.auth import CredentialCache
 from app.api.errors import handle_imagegate_error
 from app.api.graphql import GraphQLEndpoint, make_schema
 from app.api.metrics import Metrics, metrics_endpoint
+from app.api.web import web_routes
 from app.catalog.db import Database
 from app.catalog.schema import require_current
 from app.errors import ImagegateError
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     graphql = GraphQLEndpoint(make_schema(settings.graphql))
     app = Starlette(routes=[Route("/health", health),
                             Route("/graphql", graphql, methods=["GET", "POST"]),
-                            Route("/metrics", metrics_endpoint)],
+                            Route("/metrics", metrics_endpoint),
+                            *web_routes()],
                     exception_handlers={ImagegateError: handle_imagegate_error},
                     lifespan=lifespan)
     app.state.db = database
