@@ -184,7 +184,10 @@ def page(browser: Any, site: Site, request: pytest.FixtureRequest) -> Iterator[A
 def shot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    # off-screen findings are skipped by content-visibility until scrolled to: render them all
+    page.evaluate("document.documentElement.classList.add('render-all')")
     page.screenshot(path=str(path), full_page=True)
+    page.evaluate("document.documentElement.classList.remove('render-all')")
     return path
 
 

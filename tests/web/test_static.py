@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -28,7 +29,9 @@ class Client:
                                          base_url="http://ui.test") as c:
                 return await c.get(path, **kw)  # type: ignore[arg-type]
 
-        return asyncio.run(go())
+        # in a thread of its own: Playwright's sync API may own this thread's event loop
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, go()).result()
 
 
 @pytest.fixture
