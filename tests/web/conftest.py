@@ -76,7 +76,8 @@ STRICT_RULES = [
     rule("suid", "files", "suid_or_guid_set", "STOP",),
     rule("health", "dockerfile", "instruction", "WARN", instruction="HEALTHCHECK",
          check="not_exists"),
-    rule("pem", "files", "name_match", "STOP", regex=r".*\.pem"),
+    {**rule("pem", "files", "name_match", "STOP", regex=r".*\.pem"),
+     "recommendation": "Keep certificates out of the image: mount them at run time"},
 ]
 LENIENT_RULES = [rule("health", "dockerfile", "instruction", "WARN", instruction="HEALTHCHECK",
                       check="not_exists")]
@@ -90,6 +91,7 @@ class Site:
     team: Scope
     digests: dict[str, str] = field(default_factory=dict)
     passwd_trigger_id: str = ""
+    api_key: str = ""
 
 
 def _serve(db: Database, home: Path) -> tuple[uvicorn.Server, threading.Thread, socket.socket]:
@@ -142,10 +144,12 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     # The 1,000-findings image is evaluated once, as a catalog in use would have it.
     checks.check(db, admin, digests["big"], tag="example/big:1")
 
+    key = accounts.create_api_key(db, admin.principal, name="web tests")
+
     server, thread, sock = _serve(db, tmp / "home")
     try:
         yield Site(f"http://127.0.0.1:{sock.getsockname()[1]}", db, admin, team, digests,
-                   passwd.trigger_id)
+                   passwd.trigger_id, key)
     finally:
         server.should_exit = True
         thread.join(10)

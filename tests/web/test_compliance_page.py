@@ -5,6 +5,7 @@ scoping, a phone-sized screen, and the time to interactive with 1,000 findings."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -289,3 +290,76 @@ def test_1000_findings_become_interactive_within_1_5_seconds(page, site, capsys)
     assert page.evaluate("performance.now()") - started < 1500
     shot(page, "big-filtered")
     assert best > 0
+
+
+def test_pages_of_images(page, site):
+    sign_in(page)
+    page.goto("/ui/#/images?size=2&sort=tag:asc")
+    page.get_by_test_id("range").filter(has_text="1–2 of 3").wait_for()
+    first = page.locator("table.images tbody tr td:first-child a").all_inner_texts()
+    assert first == ["docker.io/example/app:1.0", "docker.io/example/base:12"]
+    assert page.get_by_role("button", name="Previous page").is_disabled()
+    page.get_by_role("button", name="Next page").click()
+    page.get_by_test_id("range").filter(has_text="3–3 of 3").wait_for()
+    assert page.locator("table.images tbody tr td:first-child a").all_inner_texts() == [
+        "docker.io/example/big:1"]
+    assert page.get_by_role("button", name="Next page").is_disabled()
+    page.get_by_role("button", name="Previous page").click()
+    page.get_by_test_id("range").filter(has_text="1–2 of 3").wait_for()
+    page.get_by_label("Per page").select_option("10")
+    page.get_by_test_id("range").filter(has_text="1–3 of 3").wait_for()
+    assert "sort=tag" in page.evaluate("location.hash")  # the order survives
+
+
+def test_sign_in_with_an_api_key(page, site):
+    page.goto("/ui/")
+    page.get_by_role("radio", name="API key").check()
+    page.get_by_role("textbox", name="API key").fill(site.api_key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Images", level=1).wait_for()
+    stored = page.evaluate("JSON.parse(sessionStorage.getItem('imagegate.session'))")
+    assert stored["authorization"] == f"Bearer {site.api_key}"
+    assert page.locator("table.images tbody tr").count() == 3
+
+
+def test_a_chosen_ancestor_and_a_rule_recommendation(page, site):
+    sign_in(page)
+    open_image(page, site.digests["big"], tag="docker.io/example/big:1")
+    pem = page.locator(".finding", has_text="cert-0000.pem")
+    assert "Keep certificates out of the image" in pem.text_content()
+    assert "pem" in pem.locator("[data-label=Rule]").text_content()
+    page.get_by_label("Base image").select_option(site.digests["base"])
+    page.get_by_test_id("base-digest").filter(has_text=site.digests["base"][:19]).wait_for()
+    assert "base=sha256" in page.evaluate("location.hash")
+    assert page.locator(".finding", has_text="cert-0000.pem").get_by_text("This image").count()
+    assert page.locator(".finding", has_text=PASSWD_SUID).get_by_text(
+        "Inherited from base").count()
+
+
+CONTRAST = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
+
+UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, button")]
+  .filter((el) => !el.closest("[hidden]"))
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                  && !(el.tagName === "BUTTON" && el.textContent.trim()))
+  .map((el) => el.outerHTML.slice(0, 80))"""
+
+
+def test_labels_and_contrast(page, site):
+    page.goto("/ui/")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert page.evaluate(UNLABELLED) == []
+    sign_in(page)
+    page.locator("table.images tbody tr").first.wait_for()
+    assert page.evaluate(UNLABELLED) == []
+    checked = page.evaluate(CONTRAST)
+    open_image(page, site.digests["app"], tag=APP_TAG)
+    page.get_by_label("Base image").select_option("auto")
+    page.get_by_test_id("base-digest").filter(has_text="sha256:").wait_for()
+    assert page.evaluate(UNLABELLED) == []
+    checked += page.evaluate(CONTRAST)
+    assert len(checked) > 30
+    low = [c for c in checked if c[2] < 4.5]
+    assert low == [], low  # WCAG AA for normal text
+    assert page.get_by_role("tablist").count() == 1
+    assert page.locator("html").get_attribute("lang") == "en"

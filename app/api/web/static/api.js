@@ -43,8 +43,9 @@ export function forget() {
   sessionStorage.removeItem(KEY);
 }
 
-/** POST one GraphQL operation; resolves to `data`, rejects with an ApiError. */
-export async function gql(query, variables = {}, auth = session()) {
+/** POST one GraphQL operation; resolves to `data`, rejects with an ApiError. With `partial`,
+ * data that came with field errors resolves too, the errors in `data.errors`. */
+export async function gql(query, variables = {}, auth = session(), { partial = false } = {}) {
   if (!auth) throw new ApiError("not signed in", { status: 401 });
   const headers = { "content-type": "application/json", authorization: auth.authorization };
   if (auth.account) headers["x-anchore-account"] = auth.account;
@@ -65,6 +66,9 @@ export async function gql(query, variables = {}, auth = session()) {
       { status: response.status });
   }
   const first = body && body.errors && body.errors[0];
+  if (first && partial && response.ok && body.data) {
+    return { ...body.data, errors: body.errors };
+  }
   if (first) {
     throw new ApiError(first.message, {
       status: response.status, code: (first.extensions && first.extensions.code) || "",

@@ -9,6 +9,7 @@ import { badge, fill, h, short, when } from "./dom.js";
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
 const PAGE_SIZE = 20;
+const PAGE_SIZES = [10, 20, 50, 100];
 
 // ------------------------------------------------------------------ queries
 
@@ -204,7 +205,7 @@ const cursorStack = []; // endCursor of each page before the current one
 let listKey = "";
 
 function verdictBadge(ev) {
-  if (!ev) return h("span", { class: "muted" }, "not evaluated");
+  if (!ev) return h("span", { class: "muted" }, "no verdict");
   const pass = ev.status === "pass";
   return h("span", { class: "verdict-inline" },
     h("span", { class: `pill ${pass ? "pill-pass" : "pill-fail"}` }, pass ? "Pass" : "Fail"),
@@ -214,9 +215,12 @@ function verdictBadge(ev) {
 async function showImages(params, after = null) {
   const q = params.get("q") || "";
   const sort = params.get("sort") || "analyzed:desc";
+  const wanted = Number.parseInt(params.get("size") || "", 10);
+  const size = Number.isFinite(wanted) ? Math.min(Math.max(wanted, 1), 100) : PAGE_SIZE;
+  const here = { q, sort: sort === "analyzed:desc" ? "" : sort, size: size === PAGE_SIZE ? "" : size };
   const [column, direction] = sort.split(":");
   const order = (SORTS[column] || SORTS.analyzed)[direction === "asc" ? "asc" : "desc"];
-  const key = `${q}|${sort}`;
+  const key = `${q}|${sort}|${size}`;
   if (key !== listKey) {
     cursorStack.length = 0;
     listKey = key;
@@ -225,12 +229,16 @@ async function showImages(params, after = null) {
   say("Loading images…");
   let result;
   try {
-    result = (await gql(IMAGES, { f: q ? { search: q } : null, o: order, first: PAGE_SIZE, after })).images;
+    result = await gql(IMAGES, { f: q ? { search: q } : null, o: order, first: size, after },
+      session(), { partial: true });
+    if (!result.images) throw new ApiError(result.errors[0].message);
   } catch (err) {
     guard(err, () => showImages(params, after));
     return;
   }
-  const start = cursorStack.length * PAGE_SIZE;
+  const fieldErrors = result.errors || [];
+  result = result.images;
+  const start = cursorStack.length * size;
   const search = h("input", { type: "search", id: "image-search", value: q, autocomplete: "off",
     placeholder: "tag, digest, image id or distro" });
   const form = h("form", { class: "search", role: "search", "aria-label": "Images" },
@@ -238,7 +246,7 @@ async function showImages(params, after = null) {
     h("button", { type: "submit" }, "Search"));
   let pending = 0;
   const go = () => {
-    location.hash = hashFor(["images"], { q: search.value.trim(), sort: sort === "analyzed:desc" ? "" : sort });
+    location.hash = hashFor(["images"], { ...here, q: search.value.trim() });
   };
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -254,7 +262,7 @@ async function showImages(params, after = null) {
     const on = column === name;
     const next = on ? (direction === "asc" ? "desc" : "asc") : SORTS[name].first;
     const th = h("th", { scope: "col", "aria-sort": on ? (direction === "asc" ? "ascending" : "descending") : null },
-      h("a", { href: hashFor(["images"], { q, sort: `${name}:${next}` }), class: "sort",
+      h("a", { href: hashFor(["images"], { ...here, sort: `${name}:${next}` }), class: "sort",
         "aria-label": `${label}: sort ${next === "asc" ? "ascending" : "descending"}` },
       label, h("span", { class: "arrow", "aria-hidden": "true" }, on ? (direction === "asc" ? " ▲" : " ▼") : " ↕")));
     return th;
@@ -290,10 +298,20 @@ async function showImages(params, after = null) {
   });
   const range = result.totalCount
     ? `${start + 1}–${start + result.edges.length} of ${result.totalCount}` : "0 images";
+  const sizes = PAGE_SIZES.includes(size) ? PAGE_SIZES : [...PAGE_SIZES, size].sort((a, b) => a - b);
+  const perPage = h("select", { id: "page-size" },
+    sizes.map((n) => h("option", { value: String(n), selected: n === size }, String(n))));
+  perPage.addEventListener("change", () => {
+    location.hash = hashFor(["images"], { ...here, size: perPage.value === String(PAGE_SIZE) ? "" : perPage.value });
+  });
   const pager = h("nav", { class: "pager", "aria-label": "Pages" }, prev,
-    h("span", { "data-testid": "range" }, range), next);
+    h("span", { "data-testid": "range" }, range), next,
+    h("label", { for: "page-size" }, "Per page"), perPage);
   const hadFocus = document.activeElement && document.activeElement.id;
-  fill(main, h("h1", { tabindex: "-1" }, "Images"), form, table, pager);
+  const warning = fieldErrors.length
+    ? h("p", { class: "error-box", role: "alert" },
+      `Some verdicts could not be computed: ${fieldErrors[0].message}`) : null;
+  fill(main, h("h1", { tabindex: "-1" }, "Images"), form, warning, table, pager);
   say(`${range}.`);
   if (hadFocus === "image-search") {
     search.focus();
