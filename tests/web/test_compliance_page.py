@@ -173,6 +173,16 @@ def test_history_tab_lists_earlier_evaluations(page, site):
     assert page.get_by_role("tab", name="History").get_attribute("aria-selected") == "true"
     assert "tab=history" in page.evaluate("location.hash")
     shot(page, "history")
+    # an earlier evaluation opens on the Compliance tab, marked as stored
+    rows.filter(has_text="lenient").first.get_by_role(
+        "link", name=re.compile("^View the evaluation")).click()
+    page.get_by_test_id("stored-notice").wait_for()
+    assert page.get_by_role("tab", name="Compliance").get_attribute("aria-selected") == "true"
+    assert "lenient" in page.get_by_test_id("policy").inner_text()
+    assert page.get_by_label("Policy").input_value() == "lenient"
+    page.get_by_role("link", name="Show the latest verdict").click()
+    page.get_by_test_id("stored-notice").wait_for(state="detached")
+    page.get_by_role("tab", name="History").click()
     # arrow keys move between the tabs
     page.get_by_role("tab", name="History").press("ArrowLeft")
     assert page.get_by_role("tab", name="Compliance").get_attribute("aria-selected") == "true"

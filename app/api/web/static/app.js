@@ -42,6 +42,10 @@ const REEVALUATE = `mutation Evaluate($d: String!, $tag: String, $policy: String
   }
 } ${EVALUATION}`;
 
+const STORED = `query Stored($reps: [_Any!]!) {
+  _entities(representations: $reps) { ... on Evaluation { ...Ev } }
+} ${EVALUATION}`;
+
 const HISTORY = `query History($d: String!, $tag: String) {
   image(digest: $d) { evaluations(tag: $tag, first: 200) { totalCount edges { node {
     id tag status finalAction finalActionReason evaluatedAt numberOfFindings baseDigest
@@ -342,7 +346,7 @@ function selectedTab(params) {
 async function showImage(digest, params) {
   const same = detail && detail.digest === digest;
   if (same) {
-    const changed = ["tag", "policy", "base"].some((k) => (detail.params.get(k) || "") !== (params.get(k) || ""));
+    const changed = ["tag", "policy", "base", "eval"].some((k) => (detail.params.get(k) || "") !== (params.get(k) || ""));
     detail.params = params;
     syncControls();
     if (changed) {
@@ -371,7 +375,8 @@ async function showImage(digest, params) {
   detail = { digest, image: data.image, policies: data.policies, params, evaluation: data.image.evaluation, history: null };
   buildImagePage();
   showTab(selectedTab(params), false);
-  renderEvaluation(data.image.evaluation);
+  if (params.get("eval")) await loadEvaluation();
+  else renderEvaluation(data.image.evaluation);
   main.querySelector("h1").focus();
 }
 
@@ -392,6 +397,7 @@ function buildImagePage() {
   const change = (name, value) => {
     const next = Object.fromEntries(detail.params);
     next[name] = value;
+    delete next.eval; // a setting changed: show the latest verdict for it
     location.hash = imageHref(detail.digest, next);
   };
   tagSelect.addEventListener("change", () => change("tag", tagSelect.value));
@@ -451,7 +457,8 @@ function syncControls() {
   const ev = detail.evaluation;
   tagSelect.value = params.get("tag") || (ev && ev.tag) || image.tags[0]?.fullTag || "";
   const active = policies.find((p) => p.active);
-  policySelect.value = params.get("policy") || (active && active.id) || "";
+  const own = ev && policies.some((p) => p.id === ev.policyId) ? ev.policyId : null;
+  policySelect.value = own || params.get("policy") || (active && active.id) || "";
   baseSelect.value = params.get("base") || "none";
 }
 
@@ -484,7 +491,7 @@ function markInteractive() {
   }, 0));
 }
 
-function renderEvaluation(ev) {
+function renderEvaluation(ev, stored = false) {
   detail.evaluation = ev;
   const panel = document.getElementById("panel-compliance");
   if (!ev) {
@@ -492,6 +499,13 @@ function renderEvaluation(ev) {
   } else {
     const active = detail.policies.find((p) => p.active);
     renderCompliance(panel, ev, active && active.id);
+    if (stored) {
+      const latest = Object.fromEntries(detail.params);
+      delete latest.eval;
+      panel.prepend(h("p", { class: "notice", role: "note", "data-testid": "stored-notice" },
+        "A stored evaluation from ", h("time", { datetime: ev.evaluatedAt }, when(ev.evaluatedAt)),
+        " (from the history). ", h("a", { href: imageHref(detail.digest, latest) }, "Show the latest verdict")));
+    }
     say(`Verdict: ${ev.status === "pass" ? "Pass" : "Fail"} against policy ${ev.policy ? ev.policy.id : ev.policyId}, ${ev.numberOfFindings} findings.`);
   }
   syncControls();
@@ -503,8 +517,16 @@ async function loadEvaluation() {
   panel.setAttribute("aria-busy", "true");
   say("Evaluating…");
   try {
-    const data = await gql(EVAL_ONLY, evalVars(detail.digest, detail.params));
-    renderEvaluation(data.evaluation);
+    const stored = detail.params.get("eval");
+    if (stored) {
+      const data = await gql(STORED, { reps: [{ __typename: "Evaluation", id: stored }] });
+      const ev = data._entities[0];
+      if (!ev || !ev.id) throw new Error(`No stored evaluation ${stored} in this account.`);
+      renderEvaluation(ev, true);
+    } else {
+      const data = await gql(EVAL_ONLY, evalVars(detail.digest, detail.params));
+      renderEvaluation(data.evaluation);
+    }
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       guard(err);
@@ -562,13 +584,16 @@ async function loadHistory() {
       ? `${e.policy.name} (${e.policyId})` : e.policyId,
     h("br"), h("code", { class: "muted", title: e.policyRevision }, `rev ${e.policyRevision.slice(0, 8)}`)),
     h("td", { "data-label": "Findings" }, String(e.numberOfFindings)),
-    h("td", { "data-label": "Base" }, e.baseDigest ? h("code", {}, short(e.baseDigest)) : "none")));
+    h("td", { "data-label": "Base" }, e.baseDigest ? h("code", {}, short(e.baseDigest)) : "none"),
+    h("td", { "data-label": "Details" }, e.id === shownId ? h("span", { class: "muted" }, "on the Compliance tab")
+      : h("a", { href: imageHref(detail.digest, { ...Object.fromEntries(detail.params), tab: "", eval: e.id }),
+        "aria-label": `View the evaluation of ${when(e.evaluatedAt)}` }, "View"))));
   fill(panel,
     h("h2", {}, `Earlier evaluations${tag ? ` of ${tag}` : ""}`),
     connection.totalCount
       ? h("div", { class: "table-wrap" }, h("table", { class: "history", "data-testid": "history" },
         h("caption", { class: "sr-only" }, "Stored evaluations, newest first"),
-        h("thead", {}, h("tr", {}, ["Evaluated", "Verdict", "Final action", "Reason", "Policy", "Findings", "Base"]
+        h("thead", {}, h("tr", {}, ["Evaluated", "Verdict", "Final action", "Reason", "Policy", "Findings", "Base", "Details"]
           .map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, rows)))
       : h("p", { class: "empty" }, "No stored evaluation yet."),
