@@ -373,3 +373,18 @@ def test_labels_and_contrast(page, site):
     assert low == [], low  # WCAG AA for normal text
     assert page.get_by_role("tablist").count() == 1
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_the_skip_link_moves_focus_and_keeps_the_route(page, site):
+    sign_in(page)
+    open_image(page, site.digests["app"], tag=APP_TAG)
+    before = page.evaluate("location.hash")
+    first = page.evaluate("document.querySelector('a[href], button, input, select').className")
+    assert first == "skip"  # the first stop of the tab order
+    page.locator(".skip").focus()
+    box = page.locator(".skip").bounding_box()
+    assert box is not None and box["x"] >= 0  # shown on screen while focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == before
+    assert page.evaluate("document.activeElement.id") == "image-title"
+    assert page.get_by_test_id("verdict").is_visible()

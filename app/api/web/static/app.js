@@ -128,6 +128,11 @@ async function route(message) {
 }
 
 window.addEventListener("hashchange", () => route());
+// The skip link moves focus without touching the hash (the hash is the route).
+document.querySelector(".skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  (main.querySelector("h1") || main).focus();
+});
 document.getElementById("sign-out").addEventListener("click", () => {
   signedOut("Signed out.");
   location.hash = "#/images";
