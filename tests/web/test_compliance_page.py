@@ -258,6 +258,10 @@ def test_a_phone_sized_screen(browser, site):
         sign_in(page)
         page.locator("table.images tbody tr").first.wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # the column headers are hidden on a phone: sorting is a select there
+        page.get_by_label("Sort by").select_option("tag:asc")
+        page.locator("table.images tbody tr").first.filter(has_text="example/app:1.0").wait_for()
+        assert "sort=tag%3Aasc" in page.evaluate("location.hash")
         shot(page, "phone-images")
         page.get_by_role("link", name=APP_TAG).click()
         page.get_by_test_id("verdict").wait_for()

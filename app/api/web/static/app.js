@@ -250,9 +250,18 @@ async function showImages(params, after = null) {
   const start = cursorStack.length * size;
   const search = h("input", { type: "search", id: "image-search", value: q, autocomplete: "off",
     placeholder: "tag, digest, image id or distro" });
+  const sortSelect = h("select", { id: "image-sort" }, [
+    ["analyzed:desc", "Newest analyzed"], ["analyzed:asc", "Oldest analyzed"],
+    ["tag:asc", "Tag A–Z"], ["tag:desc", "Tag Z–A"],
+    ["distro:asc", "Distro A–Z"], ["distro:desc", "Distro Z–A"],
+  ].map(([value, label]) => h("option", { value, selected: value === sort }, label)));
+  sortSelect.addEventListener("change", () => {
+    location.hash = hashFor(["images"], { ...here, sort: sortSelect.value === "analyzed:desc" ? "" : sortSelect.value });
+  });
   const form = h("form", { class: "search", role: "search", "aria-label": "Images" },
     h("label", { for: "image-search" }, "Search images"), search,
-    h("button", { type: "submit" }, "Search"));
+    h("button", { type: "submit" }, "Search"),
+    h("span", { class: "sort-by" }, h("label", { for: "image-sort" }, "Sort by"), sortSelect));
   let pending = 0;
   const go = () => {
     location.hash = hashFor(["images"], { ...here, q: search.value.trim() });
