@@ -6,8 +6,8 @@ Catalog: account `admin` (user admin/pw) with
 - policy `web` (active): STOP on set-id files, WARN without HEALTHCHECK, STOP on `*.pem` file
   names, and an allowlist item matching the SUID finding of /usr/bin/passwd;
 - policy `lenient`: only the HEALTHCHECK warning (so images pass);
-- images `example/base:12`, `example/app:1.0` (built on the base), `example/big:1` (1,000
-  `.pem` files: 1,000 findings);
+- images `example/base:12`, `example/app:1.0` also tagged `example/app:stable` (built on
+  the base), `example/big:1` (1,000 `.pem` files: 1,000 findings);
 and account `team` (user alice/alice-pw) with one image of its own, `team/tool:3`.
 """
 
@@ -129,7 +129,8 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             ("app", [BASE, CHILD], "example/app:1.0", admin),
             ("big", [BASE, BIG], "example/big:1", admin),
             ("tool", [BASE, [*CHILD, F("app/team.txt", "team\n")]], "team/tool:3", team)]:
-        built = docker_archive(str(tmp / f"{name}.tar"), layers, tags=(tag,))
+        tags = (tag, "example/app:stable") if name == "app" else (tag,)
+        built = docker_archive(str(tmp / f"{name}.tar"), layers, tags=tags)
         digests[name] = images.add_image(db, scope, images.analyze_source(built.path)).image.digest
 
     # The allowlist item needs the finding's trigger id: read it from a first evaluation.

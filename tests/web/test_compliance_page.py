@@ -50,15 +50,15 @@ def test_images_list_with_verdict_per_tag_search_and_sort(page, site):
     assert rows.count() == 3  # the team account's image is not listed
     shot(page, "images")
     app_row = page.locator("tr", has=page.get_by_role("link", name=APP_TAG))
-    assert app_row.locator(".pill").inner_text() == "Fail"
-    assert app_row.locator(".badge").inner_text() == "STOP"
+    assert app_row.locator(".pill").all_inner_texts() == ["Fail", "Fail"]  # a verdict per tag
+    assert app_row.locator(".badge").all_inner_texts() == ["STOP", "STOP"]
     assert "debian 12" in app_row.inner_text()
     # sort by tag, both ways
     page.get_by_role("link", name=re.compile("^Tags and latest verdict: sort ascending")).click()
     page.locator("th[aria-sort=ascending]").wait_for()
     tags = page.locator("table.images tbody tr td:first-child a").all_inner_texts()
-    assert tags == ["docker.io/example/app:1.0", "docker.io/example/base:12",
-                    "docker.io/example/big:1"]
+    assert tags == ["docker.io/example/app:1.0", "docker.io/example/app:stable",
+                    "docker.io/example/base:12", "docker.io/example/big:1"]
     page.get_by_role("link", name=re.compile("^Tags and latest verdict: sort descending")).click()
     page.locator("th[aria-sort=descending]").wait_for()
     tags = page.locator("table.images tbody tr td:first-child a").all_inner_texts()
@@ -311,7 +311,8 @@ def test_pages_of_images(page, site):
     page.goto("/ui/#/images?size=2&sort=tag:asc")
     page.get_by_test_id("range").filter(has_text="1–2 of 3").wait_for()
     first = page.locator("table.images tbody tr td:first-child a").all_inner_texts()
-    assert first == ["docker.io/example/app:1.0", "docker.io/example/base:12"]
+    assert first == ["docker.io/example/app:1.0", "docker.io/example/app:stable",
+                     "docker.io/example/base:12"]
     assert page.get_by_role("button", name="Previous page").is_disabled()
     page.get_by_role("button", name="Next page").click()
     page.get_by_test_id("range").filter(has_text="3–3 of 3").wait_for()
@@ -392,3 +393,17 @@ def test_the_skip_link_moves_focus_and_keeps_the_route(page, site):
     assert page.evaluate("location.hash") == before
     assert page.evaluate("document.activeElement.id") == "image-title"
     assert page.get_by_test_id("verdict").is_visible()
+
+
+def test_a_verdict_per_tag_on_the_image_page(page, site):
+    sign_in(page)
+    page.get_by_role("link", name="docker.io/example/app:stable").click()
+    page.get_by_test_id("verdict").wait_for()
+    assert page.get_by_label("Tag").input_value() == "docker.io/example/app:stable"
+    assert page.get_by_role("heading", level=1).inner_text() == "docker.io/example/app:stable"
+    page.get_by_label("Tag").select_option(APP_TAG)
+    page.get_by_role("heading", level=1, name=APP_TAG).wait_for()
+    assert page.locator(".verdict").get_by_text(APP_TAG).is_visible()
+    page.get_by_role("tab", name="History").click()
+    page.get_by_role("heading", name=f"Earlier evaluations of {APP_TAG}").wait_for()
+    assert page.get_by_test_id("history").locator("tbody tr").count() >= 1

@@ -143,6 +143,7 @@ function guard(err, retry) {
     signedOut("Your session ended: sign in again.");
     return;
   }
+  detail = null; // the image page, if any, is gone from the screen
   fill(main, problem(err, retry));
   say("");
 }
@@ -513,6 +514,8 @@ function renderEvaluation(ev, stored = false) {
   } else {
     const active = detail.policies.find((p) => p.active);
     renderCompliance(panel, ev, active && active.id);
+    for (const el of main.querySelectorAll("#image-title, .crumbs [aria-current]")) el.textContent = ev.tag;
+    document.title = `${ev.tag} — imagegate`;
     if (stored) {
       const latest = Object.fromEntries(detail.params);
       delete latest.eval;
@@ -526,7 +529,10 @@ function renderEvaluation(ev, stored = false) {
   markInteractive();
 }
 
+let evaluationRequest = 0; // only the newest request's answer is shown
+
 async function loadEvaluation() {
+  const mine = ++evaluationRequest;
   const panel = document.getElementById("panel-compliance");
   panel.setAttribute("aria-busy", "true");
   say("Evaluating…");
@@ -534,14 +540,17 @@ async function loadEvaluation() {
     const stored = detail.params.get("eval");
     if (stored) {
       const data = await gql(STORED, { reps: [{ __typename: "Evaluation", id: stored }] });
+      if (mine !== evaluationRequest) return;
       const ev = data._entities[0];
       if (!ev || !ev.id) throw new Error(`No stored evaluation ${stored} in this account.`);
       renderEvaluation(ev, true);
     } else {
       const data = await gql(EVAL_ONLY, evalVars(detail.digest, detail.params));
+      if (mine !== evaluationRequest) return;
       renderEvaluation(data.evaluation);
     }
   } catch (err) {
+    if (mine !== evaluationRequest) return;
     if (err instanceof ApiError && err.status === 401) {
       guard(err);
       return;
@@ -560,6 +569,13 @@ async function reevaluate() {
   try {
     const result = (await gql(REEVALUATE, evalVars(detail.digest, detail.params))).evaluate;
     if (result.__typename !== "Evaluation") throw new Error(result.message);
+    evaluationRequest += 1; // answers still on their way are older than this one
+    if (detail.params.get("eval")) {
+      const next = Object.fromEntries(detail.params);
+      delete next.eval;
+      history.replaceState(null, "", imageHref(detail.digest, next));
+      detail.params = parseHash().params;
+    }
     detail.history = null;
     renderEvaluation(result);
     if (selectedTab(detail.params) === "history") loadHistory();
