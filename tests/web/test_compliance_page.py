@@ -407,3 +407,24 @@ def test_a_verdict_per_tag_on_the_image_page(page, site):
     page.get_by_role("tab", name="History").click()
     page.get_by_role("heading", name=f"Earlier evaluations of {APP_TAG}").wait_for()
     assert page.get_by_test_id("history").locator("tbody tr").count() >= 1
+
+
+def test_the_page_talks_to_graphql_only_and_handles_an_ended_session(page, site):
+    seen = []
+    page.on("request", lambda r: seen.append((r.method, r.url)))
+    sign_in(page)
+    open_image(page, site.digests["app"], tag=APP_TAG)
+    page.get_by_role("tab", name="History").click()
+    page.get_by_test_id("history").wait_for()
+    for method, url in seen:
+        assert url.startswith(site.url), url  # nothing from elsewhere
+        path = url[len(site.url):]
+        assert (method == "POST" and path == "/graphql") or (
+            method == "GET" and path.startswith("/ui/")), (method, url)
+    assert sum(1 for m, _ in seen if m == "POST") >= 3
+    # credentials that stop working send the reviewer back to the sign-in form
+    page.evaluate("""sessionStorage.setItem('imagegate.session', JSON.stringify(
+        {authorization: 'Basic ' + btoa('admin:changed'), user: 'admin', account: ''}))""")
+    page.get_by_role("link", name="Images").first.click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert "Your session ended" in page.locator("#sign-in-error").inner_text()
