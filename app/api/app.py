@@ -18,6 +18,7 @@ from app.api.graphql import GraphQLEndpoint, make_schema
 from app.api.metrics import Metrics, metrics_endpoint
 from app.api.rest.cache import ResponseCache
 from app.api.timeout import TimeoutMiddleware
+from app.api.web import web_routes
 from app.catalog.db import Database
 from app.catalog.schema import require_current
 from app.errors import ImagegateError
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     graphql = _InvalidatingChecks(GraphQLEndpoint(make_schema(settings.graphql)))
     app = Starlette(routes=[*rest.routes(),
                             Route("/graphql", graphql, methods=["GET", "POST"]),
-                            Route("/metrics", metrics_endpoint)],
+                            Route("/metrics", metrics_endpoint),
+                            *web_routes()],
                     exception_handlers={ImagegateError: handle_imagegate_error,
                                         HTTPException: handle_http_error,
                                         Exception: handle_unexpected_error},

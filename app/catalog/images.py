@@ -7,7 +7,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from app.catalog.models import Image, ImageAnalysisBlob, Tag, TagHistory
 
@@ -147,12 +147,20 @@ def get_images_by_pk(session: Session, *, account_id: int, pks: list[int]) -> li
                                                  col(Image.id).in_(pks))))
 
 
+IMAGE_ORDERS = ("analyzed_at_desc", "analyzed_at_asc", "tag_asc", "tag_desc", "distro_asc",
+                "distro_desc")
+
+
 def find_images(session: Session, *, account_id: int, distro: str | None = None,
                 repository: str | None = None, tag: str | None = None,
-                digests: list[str] | None = None, offset: int = 0,
+                digests: list[str] | None = None, search: str | None = None,
+                order: str = "analyzed_at_desc", offset: int = 0,
                 limit: int | None = None) -> tuple[list[Image], int]:
-    """Images matching every filter given (newest first), and how many match in all.
-    `repository` and `tag` match the image's current tags (`tag` is a full tag)."""
+    """Images matching every filter given, in `order` (one of IMAGE_ORDERS; ties newest
+    first), and how many match in all. `repository` and `tag` match the image's current tags
+    (`tag` is a full tag); `search` is text found, ignoring case, in the digest, the image
+    id, the distro or one of the current full tags. `tag_*` orders by the image's first full
+    tag (untagged images sort as the empty string)."""
     query = select(Image).where(Image.account_id == account_id)
     if distro is not None:
         query = query.where(Image.distro == distro)
@@ -165,8 +173,36 @@ def find_images(session: Session, *, account_id: int, distro: str | None = None,
         if tag is not None:
             tags = tags.where(Tag.full_tag == tag)
         query = query.where(col(Image.id).in_(tags))
+    if search:
+        needle = search.strip().lower()
+
+        def has(column: Any) -> Any:
+            return func.lower(column).contains(needle, autoescape=True)
+
+        tagged = select(Tag.image_pk).where(Tag.account_id == account_id,
+                                            has(col(Tag.full_tag)))
+        query = query.where(or_(has(col(Image.digest)), has(col(Image.image_id)),
+                                has(func.coalesce(col(Image.distro), "")),
+                                col(Image.id).in_(tagged)))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = query.order_by(col(Image.analyzed_at).desc(), col(Image.id).desc()).offset(offset)
+    newest = (col(Image.analyzed_at).desc(), col(Image.id).desc())
+    first_tag = func.coalesce(
+        select(func.min(Tag.full_tag)).where(col(Tag.image_pk) == col(Image.id))
+        .correlate(Image).scalar_subquery(), "")
+    distro_key = func.coalesce(col(Image.distro), "")
+    orders: dict[str, tuple[Any, ...]] = {
+        "analyzed_at_desc": newest,
+        "analyzed_at_asc": (col(Image.analyzed_at).asc(), col(Image.id).asc()),
+        "tag_asc": (first_tag.asc(), *newest),
+        "tag_desc": (first_tag.desc(), *newest),
+        "distro_asc": (distro_key.asc(), func.coalesce(col(Image.distro_version), "").asc(),
+                       *newest),
+        "distro_desc": (distro_key.desc(), func.coalesce(col(Image.distro_version), "").desc(),
+                        *newest),
+    }
+    if order not in orders:
+        raise ValueError(f"unknown image order {order!r}")
+    page = query.order_by(*orders[order]).offset(offset)
     if limit is not None:
         page = page.limit(limit)
     return list(session.exec(page)), total

@@ -101,7 +101,7 @@ def add_from_registry(db: Database, scope: Scope, ref: str, *,
     """Pull `ref` from its registry, analyze it and store it under that tag (plain HTTP only
     for the `insecure_registries` hosts)."""
     scope.require_write()
-    options = RegistryOptions(insecure_registries=insecure_registries)
+    options = registry_options(insecure_registries=insecure_registries)
     analysis = analyze_source(ref, registry=options, dockerfile=dockerfile)
     return add_image(db, scope, analysis, tags=[ref])
 

@@ -28,6 +28,7 @@ from app.api.graphql.types import (
     Gate,
     ImageFilter,
     ImageNode,
+    ImageOrder,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -68,9 +69,11 @@ class Query:
         found = await info.context.loaders.images_by_digest.load(digest)
         return ImageNode.of(found) if found is not None else None
 
-    @_field(description="Images, newest analyzed first; every filter given must match")
+    @_field(description="Images in `orderBy` order (default: newest analyzed first); every "
+                        "filter given must match")
     async def images(self, info: Info, filter: ImageFilter | None = None,
-                     first: int | None = None, after: str | None = None
+                     first: int | None = None, after: str | None = None,
+                     order_by: ImageOrder = ImageOrder.ANALYZED_AT_DESC
                      ) -> Connection[ImageNode]:
         offset, size = window(first, after, info.context.limits)
         context = info.context
@@ -82,7 +85,8 @@ class Query:
                     session, account_id=context.scope.account_id, distro=f.distro,
                     repository=f.repository,
                     tag=images.normalize_tag(f.tag) if f.tag else None,
-                    digests=f.digests, offset=offset, limit=size)
+                    digests=f.digests, search=f.search, order=order_by.value,
+                    offset=offset, limit=size)
 
         rows, total = await asyncio.to_thread(read)
         for row in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
@@ -665,6 +666,19 @@ class ImageFilter:
     tag: str | None = strawberry.field(default=None, description="A full tag the image "
                                                                  "carries now")
     digests: list[str] | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Text found, ignoring case, in the digest, the image id, "
+                                  "the distro or one of the current full tags")
+
+
+@strawberry.enum(description="The order of an image list (ties: newest analyzed first)")
+class ImageOrder(Enum):
+    ANALYZED_AT_DESC = "analyzed_at_desc"
+    ANALYZED_AT_ASC = "analyzed_at_asc"
+    TAG_ASC = strawberry.enum_value("tag_asc", description="By the image's first full tag")
+    TAG_DESC = "tag_desc"
+    DISTRO_ASC = strawberry.enum_value("distro_asc", description="By distro, then its version")
+    DISTRO_DESC = "distro_desc"
 
 
 @strawberry.type
@@ -699,6 +713,18 @@ class TagNode:
         found = await info.context.loaders.images_by_pk.load_many(pks)
         return [TagHistoryEntry(digest=i.digest, image=ImageNode.of(i))
                 for i in found if i is not None]
+
+    @strawberry.field(description="The latest verdict of the image the tag points at now, "
+                                  "under this tag, against `policyId` (default: the active "
+                                  "policy), evaluated on demand when there is no valid stored "
+                                  "one")
+    async def evaluation(self, info: Info, policy_id: str | None = None,
+                         base_digest: str | None = None) -> EvaluationNode | None:
+        image = await info.context.loaders.images_by_pk.load(self._row.image_pk)
+        if image is None:
+            return None
+        return await load_evaluation(info, CheckRequest(image.digest, self.full_tag,
+                                                        policy_id, base_digest))
 
 
 @strawberry.federation.type(keys=["digest"], name="Image", description="An analyzed image")
