@@ -20,7 +20,7 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from app import __version__
-    from app.cli import admin, feed, image, policy
+    from app.cli import admin, demo, feed, image, policy
 
     parser = Parser(
         prog="imagegate",
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy.register(groups)
     feed.register(groups)
     admin.register(groups)
+    demo.register(groups)
     return parser
 
 
