@@ -79,15 +79,16 @@ def populate(db: Database, work: Path, count: int, findings: int) -> list[tuple[
 
 
 def serve(database_url: str, home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    # uvicorn binds the port itself: a socket handed over with --fd is taken for a Unix
+    # socket, so TCP_NODELAY is never set and every response waits out a delayed ACK (40 ms).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     env = dict(os.environ, IMAGEGATE_DATABASE_URL=database_url, IMAGEGATE_HOME=str(home))
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.api:create_app", "--factory",
-         "--fd", str(sock.fileno()), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env, pass_fds=[sock.fileno()])
-    sock.close()
+        [sys.executable, "-m", "uvicorn", "app.api:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
