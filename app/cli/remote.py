@@ -167,6 +167,9 @@ class RemoteBackend:
     def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None
                  ) -> None:
         assert settings.url
+        if not settings.url.startswith(("http://", "https://")):
+            raise InvalidInputError(f"IMAGEGATE_URL / --url must be an http:// or https:// "
+                                    f"URL, not {settings.url!r}")
         self.settings = settings
         self.url = settings.url.rstrip("/")
         headers = {"user-agent": "imagegate-cli"}
@@ -255,6 +258,9 @@ class RemoteBackend:
         if platform:
             raise InvalidInputError("--platform is not available in remote mode (the server "
                                     "picks the platform it pulls)")
+        if insecure_registries:
+            raise InvalidInputError("--insecure-registry is the server's setting in remote "
+                                    "mode (IMAGEGATE_INSECURE_REGISTRIES where it runs)")
         if os.path.exists(source):
             if dockerfile is not None:
                 raise InvalidInputError("remote mode cannot send --dockerfile with an "

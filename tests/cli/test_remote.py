@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.services import accounts
-from tests.analysis.builders import D, F, docker_archive
+from tests.analysis.builders import D, F, docker_archive, oci_layout
 from tests.api.conftest import ADMIN_PASSWORD, Live, serve
 from tests.cli.conftest import Cli, Result, strict_policy
 from tests.services.test_feeds import GRYPE, POLICY, PYPA, python_layer
@@ -180,6 +180,17 @@ def test_an_api_key_and_an_account_header(loaded, monkeypatch):
     monkeypatch.setenv("IMAGEGATE_ACCOUNT", "nobody")
     result = loaded.remote("image", "list")
     assert result.code == 2 and "nobody" in result.err
+
+
+def test_an_oci_layout_directory_is_uploaded_as_an_oci_archive(both, tmp_path):
+    layout = tmp_path / "layout"
+    oci_layout(str(layout), [[D("etc"), F("etc/os-release", 'ID=debian\nVERSION_ID="12"\n')]],
+               ref="example/oci:1")
+    remote = both.remote("image", "add", str(layout), "--tag", "example/oci:1", "-o", "json")
+    assert remote.code == 0, remote.err
+    info = remote.json()
+    assert info["tags"] == ["docker.io/example/oci:1"] and info["distro"] == "debian"
+    assert same(both, "image", "get", "example/oci:1", "-o", "json").json() == info
 
 
 def test_sources_remote_mode_cannot_send_are_named(both, tmp_path):

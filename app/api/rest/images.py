@@ -438,7 +438,12 @@ async def vulns_v2(request: Request) -> Response:
 async def attach_grype(request: Request) -> Response:
     """A Grype JSON report (the body) becomes the image's vulnerability matches."""
     digest = path_digest(request)
-    scope = await call(request, lambda s: s)
+
+    def visible(scope: Scope) -> Scope:
+        images.get_image(db_of(request), scope, digest)  # 404 before the body is read
+        return scope
+
+    scope = await call(request, visible)
     scope.require_write()
     path = await receive_upload(request, suffix=".json", what="a Grype JSON report")
 
