@@ -229,7 +229,8 @@ class RemoteBackend:
 
     def _resolve(self, ref: str) -> tuple[dict[str, Any], bool]:
         """The v2 record of REF (a digest, an image id or unique prefix, or a tag), resolved
-        as the catalog resolves it, with its analysis summary; and whether REF was a tag."""
+        as the catalog resolves it; and whether REF was a tag. Only a digest's record comes
+        with the analysis summary (`get_image` fetches it otherwise)."""
         ref = ref.strip()
         if ref.startswith("sha256:") and "/" not in ref:
             return dict(self.request("GET", f"/v2/images/{ref}")), False
@@ -239,13 +240,12 @@ class RemoteBackend:
             if len(found) > 1:
                 raise InvalidInputError(f"image id prefix {ref} matches {len(found)} images")
             if found:
-                digest = found[0]["image_digest"]
-                return dict(self.request("GET", f"/v2/images/{digest}")), False
+                return dict(found[0]), False
         full = normalize_tag(ref)
         items = self.request("GET", "/v2/images", params={"full_tag": full})["items"]
         if not items:
             raise NotFoundError(f"image {full} not found")
-        return dict(self.request("GET", f"/v2/images/{items[0]['image_digest']}")), True
+        return dict(items[0]), True
 
     def _record(self, ref: str) -> dict[str, Any]:
         return self._resolve(ref)[0]
@@ -331,6 +331,8 @@ class RemoteBackend:
 
     def get_image(self, ref: str) -> ImageInfo:
         record = self._record(ref)
+        if "analysis" not in record:
+            record = self.request("GET", f"/v2/images/{record['image_digest']}")
         return _image(record, record.get("analysis"))
 
     def has_image(self, ref: str) -> bool:

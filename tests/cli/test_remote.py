@@ -254,3 +254,11 @@ def test_feed_import_remote_needs_an_admin_and_matches_images(both, tmp_path, mo
     monkeypatch.setenv("IMAGEGATE_PASSWORD", "reader-pw")
     denied = both.remote("feed", "import", str(PYPA))
     assert denied.code == 2 and "only admins import" in denied.err
+
+
+def test_admin_commands_refuse_remote_mode(both, monkeypatch):
+    for argv in (("admin", "key", "add", "ci"), ("admin", "migrate")):
+        result = both.remote(*argv)
+        assert result.code == 2 and "not through a server" in result.err
+    monkeypatch.setenv("IMAGEGATE_URL", both.live.url)
+    assert both.embedded("admin", "init").code == 2
