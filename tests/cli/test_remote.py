@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from app.errors import InvalidInputError
 from app.services import accounts
 from tests.analysis.builders import D, F, docker_archive, oci_layout
+from tests.analysis.test_registry import setup  # noqa: F401 - the registry fixture
 from tests.api.conftest import ADMIN_PASSWORD, Live, serve
 from tests.cli.conftest import Cli, Result, strict_policy
 from tests.services.test_feeds import GRYPE, POLICY, PYPA, python_layer
@@ -262,3 +264,55 @@ def test_admin_commands_refuse_remote_mode(both, monkeypatch):
         assert result.code == 2 and "not through a server" in result.err
     monkeypatch.setenv("IMAGEGATE_URL", both.live.url)
     assert both.embedded("admin", "init").code == 2
+
+
+def test_a_reference_not_in_the_catalog_is_pulled_by_the_server(cli, tmp_path, monkeypatch,
+                                                                 setup):  # noqa: F811
+    host = setup.registry.host
+    with serve("sqlite", tmp_path / "server", IMAGEGATE_CHECK_CACHE_SECONDS="0",
+               IMAGEGATE_INSECURE_REGISTRIES=f"other.example:5000, {host}") as live:
+        assert live.settings.insecure_registries == ("other.example:5000", host)
+        monkeypatch.setenv("IMAGEGATE_DATABASE_URL", live.settings.database_url)
+        monkeypatch.setenv("IMAGEGATE_USERNAME", "admin")
+        monkeypatch.setenv("IMAGEGATE_PASSWORD", ADMIN_PASSWORD)
+        both = Both(cli, live)
+        assert both.remote("policy", "add", cli.write_policy(strict_policy())).code == 0
+        pulled = both.remote("image", "check", setup.ref, "--detail", "-o", "json")
+        assert pulled.code == 0, pulled.err
+        assert pulled.json()["tag"] == setup.ref
+        [image] = both.embedded("image", "list", "-o", "json").json()
+        assert (image["source"], image["tags"]) == ("registry", [setup.ref])
+        assert both.embedded("image", "check", setup.ref, "--detail", "-o", "json").out == (
+            pulled.out)
+        known = both.remote("image", "check", setup.ref, "--insecure-registry", host)
+        assert known.code == 0  # in the catalog now: nothing to pull
+        missing = both.remote("image", "add", "127.0.0.1:9/example/nope:1")
+        assert missing.code == 2 and len(missing.err.splitlines()) == 1
+
+
+def test_answers_that_are_not_imagegate_errors_are_one_line_reasons():
+    import httpx
+
+    from app.cli.remote import RemoteBackend, RemoteError
+    from app.errors import NotFoundError
+    from app.settings import Settings
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/images":
+            return httpx.Response(502, text="<html>\n<h1>Bad Gateway</h1>\n</html>")
+        if request.url.path.startswith("/v2/policies"):
+            return httpx.Response(404, json={"message": "policy 'x' not found",
+                                             "httpcode": 404, "detail": {}})
+        raise httpx.ReadTimeout("slow", request=request)
+
+    settings = Settings.from_env({"IMAGEGATE_URL": "http://gate.example/"})
+    backend = RemoteBackend(settings, transport=httpx.MockTransport(answer))
+    with pytest.raises(RemoteError, match=r"^http://gate.example: server error: HTTP 502 "):
+        backend.list_images()
+    with pytest.raises(NotFoundError, match=r"^policy 'x' not found$"):
+        backend.get_policy("x")
+    with pytest.raises(RemoteError, match="no answer in time"):
+        backend.list_feeds()
+    backend.close()
+    with pytest.raises(InvalidInputError, match="http:// or https://"):
+        RemoteBackend(Settings.from_env({"IMAGEGATE_URL": "gate.example:8228"}))
