@@ -316,3 +316,14 @@ def test_answers_that_are_not_imagegate_errors_are_one_line_reasons():
     backend.close()
     with pytest.raises(InvalidInputError, match="http:// or https://"):
         RemoteBackend(Settings.from_env({"IMAGEGATE_URL": "gate.example:8228"}))
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "json-raw", "html"])
+def test_dir_reports_are_identical(loaded, tmp_path, fmt):
+    here = loaded.embedded("image", "check", "example/app:1.0", "-o", fmt, "-d",
+                           str(tmp_path / "here"))
+    there = loaded.remote("image", "check", "example/app:1.0", "-o", fmt, "-d",
+                          str(tmp_path / "there"))
+    assert (there.code, there.out) == (here.code, here.out)
+    [made] = (tmp_path / "here").iterdir()
+    assert (tmp_path / "there" / made.name).read_bytes() == made.read_bytes()
