@@ -262,11 +262,8 @@ class RemoteBackend:
             raise InvalidInputError("--insecure-registry is the server's setting in remote "
                                     "mode (IMAGEGATE_INSECURE_REGISTRIES where it runs)")
         if os.path.exists(source):
-            if dockerfile is not None:
-                raise InvalidInputError("remote mode cannot send --dockerfile with an "
-                                        "uploaded archive (only with a registry reference)")
             with self._archive(source) as path, Progress(f"uploading {source}"):
-                record = self._upload(path, tags)
+                record = self._upload(path, tags, dockerfile)
         else:
             body: dict[str, Any] = {"tag": source}
             if dockerfile is not None:
@@ -279,11 +276,13 @@ class RemoteBackend:
                                       params={"force": "true"})
         return self.get_image(record["image_digest"])
 
-    def _upload(self, path: Path, tags: list[str]) -> dict[str, Any]:
-        return dict(self.request(
-            "POST", "/v2/images", params=[("tag", t) for t in tags], content=_chunks(path),
-            headers={"content-type": "application/x-tar",
-                     "content-length": str(path.stat().st_size)}))
+    def _upload(self, path: Path, tags: list[str], dockerfile: str | None) -> dict[str, Any]:
+        headers = {"content-type": "application/x-tar",
+                   "content-length": str(path.stat().st_size)}
+        if dockerfile is not None:
+            headers["x-imagegate-dockerfile"] = base64.b64encode(dockerfile.encode()).decode()
+        return dict(self.request("POST", "/v2/images", params=[("tag", t) for t in tags],
+                                 content=_chunks(path), headers=headers))
 
     @contextmanager
     def _archive(self, source: str) -> Iterator[Path]:

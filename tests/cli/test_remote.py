@@ -327,3 +327,13 @@ def test_dir_reports_are_identical(loaded, tmp_path, fmt):
     assert (there.code, there.out) == (here.code, here.out)
     [made] = (tmp_path / "here").iterdir()
     assert (tmp_path / "there" / made.name).read_bytes() == made.read_bytes()
+
+
+def test_an_upload_with_its_dockerfile(both, archives, tmp_path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nHEALTHCHECK CMD true\n")
+    added = both.remote("image", "add", archives.base, "--dockerfile", str(dockerfile), "-o",
+                        "json")
+    assert added.code == 0, added.err
+    assert added.json()["dockerfile_mode"] == "Actual"
+    assert same(both, "image", "get", "example/base:12", "-o", "json").json() == added.json()

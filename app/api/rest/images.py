@@ -242,11 +242,12 @@ async def _add_upload(request: Request, scope: Scope) -> ImageRecord:
     """An uploaded docker-archive or oci-archive: streamed to a file, analyzed, stored in one
     transaction. A client that disconnects or an analysis that fails stores nothing."""
     tags = [t for t in request.query_params.getlist("tag") if t]
+    dockerfile = _dockerfile_of({"dockerfile": request.headers.get(DOCKERFILE_HEADER)})
     path = await receive_upload(request)
 
     def analyze(upload: Path = path) -> Any:
         try:
-            return images.analyze_source(upload)
+            return images.analyze_source(upload, dockerfile=dockerfile)
         finally:
             upload.unlink(missing_ok=True)
 
@@ -472,6 +473,10 @@ D = (digest_param(),)
 ADD_BODY = {"application/json": {"$ref": R + "ImageAddRequest"},
             "application/x-tar": {"type": "string", "format": "binary"}}
 TAG_QUERY = Param("tag", description="with an archive upload: the tag(s) to give the image")
+DOCKERFILE_HEADER = "x-imagegate-dockerfile"
+DOCKERFILE_PARAM = Param(DOCKERFILE_HEADER, "header",
+                         description="with an archive upload: the image's actual Dockerfile, "
+                         "base64-encoded UTF-8 (imagegate)")
 
 
 def _list(ref: str) -> dict[str, Any]:
@@ -501,7 +506,8 @@ def endpoints() -> list[Endpoint]:
         e("POST", "/v1/images", add_image_v1,
           "Add an image: a tag (JSON) or an uploaded docker-archive/oci-archive",
           _list("AnchoreImage"), body=ADD_BODY,
-          params=(TAG_QUERY, BOOL("force", False), BOOL("autosubscribe", True)),
+          params=(TAG_QUERY, BOOL("force", False), BOOL("autosubscribe", True),
+                  DOCKERFILE_PARAM),
           errors=(400, 401, 403, 404, 413), tags=t),
         e("GET", "/v1/images/{digest}", get_image_v1, "Get an image by digest",
           _list("AnchoreImage"), params=(*D, BOOL("history", False)), tags=t),
@@ -534,7 +540,8 @@ def endpoints() -> list[Endpoint]:
         e("POST", "/v2/images", add_image_v2, "Add an image (v2)", {"$ref": R + "ImageV2"},
           body={"application/json": {"$ref": R + "ImageAddRequestV2"},
                 "application/x-tar": {"type": "string", "format": "binary"}},
-          params=(TAG_QUERY, BOOL("force", False)), errors=(400, 401, 403, 404, 413), tags=t),
+          params=(TAG_QUERY, BOOL("force", False), DOCKERFILE_PARAM),
+          errors=(400, 401, 403, 404, 413), tags=t),
         e("GET", "/v2/images/{digest}", get_image_v2, "Get an image by digest (v2)",
           {"$ref": R + "ImageV2"}, params=D, tags=t),
         e("DELETE", "/v2/images/{digest}", delete_image, "Delete an image (v2)", None,
