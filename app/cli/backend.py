@@ -76,6 +76,9 @@ class Backend(Protocol):
     def list_feeds(self) -> list[FeedInfo]: ...
     def check(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
               base_digest: str | None, detail: bool) -> Report: ...
+    # The check with its REST v2 `PolicyEvaluation` body (what `-o json-raw` prints).
+    def check_raw(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
+                  base_digest: str | None, detail: bool) -> tuple[Report, dict[str, Any]]: ...
     def add_policy(self, document: Any, *, activate: bool) -> PolicyInfo: ...
     def list_policies(self) -> list[PolicyInfo]: ...
     def get_policy(self, id_or_name: str | None) -> PolicyInfo: ...
@@ -209,6 +212,14 @@ class EmbeddedBackend:
         result = checks.check(self.db, self.scope, ref, tag=tag, policy=policy,
                               base_digest=base_digest, history=history, detail=detail)
         return Report.from_check(result)
+
+    def check_raw(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
+                  base_digest: str | None, detail: bool) -> tuple[Report, dict[str, Any]]:
+        from app.report import anchore_v2
+
+        report = self.check(ref, tag=tag, policy=policy, history=history,
+                            base_digest=base_digest, detail=detail)
+        return report, anchore_v2.render(report)
 
     def add_policy(self, document: Any, *, activate: bool) -> PolicyInfo:
         from app.services import policies

@@ -383,16 +383,15 @@ def run_check(args: argparse.Namespace) -> int:
                 raise InvalidInputError(f"{ref} names no tag: give one with -t TAG "
                                         "(verdicts are per tag)")
             ref, tag = added.digest, tag or added.tags[0]
-        # Remote json-raw prints the v2 body as the server served it.
-        raw = args.output == "json-raw" and hasattr(backend, "check_raw")
+        # json-raw prints the v2 body (remotely: as the server served it).
         served: dict[str, Any] | None = None
 
         def check() -> Any:
             nonlocal served
             options = {"tag": tag, "policy": args.policy, "history": args.history,
                        "base_digest": args.base_digest, "detail": detail}
-            if raw:
-                found, served = backend.check_raw(ref, **options)  # type: ignore[attr-defined]
+            if args.output == "json-raw":
+                found, served = backend.check_raw(ref, **options)
                 return found
             return backend.check(ref, **options)
 
