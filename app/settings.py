@@ -78,6 +78,9 @@ class Settings:
             api_key=env.get("IMAGEGATE_API_KEY") or None,
             account=env.get("IMAGEGATE_ACCOUNT") or None,
             admin_password=env.get("IMAGEGATE_ADMIN_PASSWORD") or None,
+            insecure_registries=tuple(
+                host.strip() for host in env.get("IMAGEGATE_INSECURE_REGISTRIES", "").split(",")
+                if host.strip()),
             max_upload_bytes=_number(env, "IMAGEGATE_MAX_UPLOAD_BYTES", 8 * 1024**3, int),
             request_timeout=_number(env, "IMAGEGATE_REQUEST_TIMEOUT", 600.0, float),
             check_cache_seconds=_number(env, "IMAGEGATE_CHECK_CACHE_SECONDS", 1.0, float,

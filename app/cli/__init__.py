@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="imagegate",
         description="A policy gate for container images that speaks Anchore's policy language.")
     parser.add_argument("--version", action="version", version=f"imagegate {__version__}")
+    parser.add_argument("--url", metavar="URL",
+                        help="talk to the imagegate server at URL instead of the embedded "
+                        "catalog (default: IMAGEGATE_URL; credentials from IMAGEGATE_USERNAME "
+                        "and IMAGEGATE_PASSWORD, or IMAGEGATE_API_KEY)")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True,
                                    parser_class=Parser)
     image.register(groups)
@@ -41,10 +45,12 @@ def _one_line(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.cli import backend
     from app.errors import ImagegateError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    backend.URL_OVERRIDE = args.url
     try:
         return int(args.run(args))
     except ImagegateError as err:
@@ -64,3 +70,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"imagegate: internal error: {type(err).__name__}: {_one_line(str(err))[:500]}",
               file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        backend.URL_OVERRIDE = None

@@ -44,7 +44,21 @@ def register(groups: Any) -> None:
     serve.set_defaults(run=run_serve)
 
 
+def _embedded_only(command: str) -> None:
+    """The admin commands work on the catalog's database itself, never through a server:
+    refused when remote mode is asked for, rather than changing a local catalog unseen."""
+    from app.cli import backend
+    from app.errors import InvalidInputError
+
+    url = backend.URL_OVERRIDE or os.environ.get("IMAGEGATE_URL")
+    if url:
+        raise InvalidInputError(f"imagegate admin {command} works on the catalog's database "
+                                f"(IMAGEGATE_DATABASE_URL), not through a server: unset "
+                                f"IMAGEGATE_URL / --url ({url}) and run it where the catalog is")
+
+
 def run_init(args: argparse.Namespace) -> int:
+    _embedded_only("init")
     from app.services.setup import initialize, open_database
     from app.settings import Settings
 
@@ -63,6 +77,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    _embedded_only("migrate")
     from app.services.setup import migrate_database, open_database
     from app.settings import Settings
 
@@ -93,6 +108,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_user_add(args: argparse.Namespace) -> int:
+    _embedded_only("user add")
     import secrets
 
     from app.errors import InvalidInputError
@@ -125,6 +141,7 @@ def run_user_add(args: argparse.Namespace) -> int:
 
 
 def run_key_add(args: argparse.Namespace) -> int:
+    _embedded_only("key add")
     from app.services import accounts
     from app.services.setup import open_embedded
     from app.settings import Settings

@@ -1,14 +1,13 @@
-"""Every command goes through one `Backend`: the embedded catalog now (the SQLite file under
-IMAGEGATE_HOME, or IMAGEGATE_DATABASE_URL), a REST client when IMAGEGATE_URL is set later.
-Backends return plain views (and the report model), never catalog rows."""
+"""Every command goes through one `Backend`: the embedded catalog (the SQLite file under
+IMAGEGATE_HOME, or IMAGEGATE_DATABASE_URL), or a server's REST routes when IMAGEGATE_URL (or
+--url) is set (`app.cli.remote`). Backends return plain views (and the report model), never
+catalog rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
-
-from app.errors import ImagegateError
 
 if TYPE_CHECKING:
     from app.catalog.db import Database
@@ -71,10 +70,15 @@ class Backend(Protocol):
     def ancestors(self, ref: str) -> list[ImageInfo]: ...
     def content(self, ref: str, content_type: str) -> list[dict[str, Any]]: ...
     def vulnerabilities(self, ref: str, vuln_type: str) -> list[dict[str, Any]]: ...
+    # A Grype JSON report as the image's vulnerabilities; how many matches were stored.
+    def attach_vulnerabilities(self, ref: str, path: str) -> int: ...
     def import_feed(self, path: str) -> str: ...  # the import's one-line summary
     def list_feeds(self) -> list[FeedInfo]: ...
     def check(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
               base_digest: str | None, detail: bool) -> Report: ...
+    # The check with its REST v2 `PolicyEvaluation` body (what `-o json-raw` prints).
+    def check_raw(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
+                  base_digest: str | None, detail: bool) -> tuple[Report, dict[str, Any]]: ...
     def add_policy(self, document: Any, *, activate: bool) -> PolicyInfo: ...
     def list_policies(self) -> list[PolicyInfo]: ...
     def get_policy(self, id_or_name: str | None) -> PolicyInfo: ...
@@ -182,6 +186,10 @@ class EmbeddedBackend:
         from app.services import vulnerabilities
         return vulnerabilities.image_vulnerability_list(self.db, self.scope, ref, vuln_type)
 
+    def attach_vulnerabilities(self, ref: str, path: str) -> int:
+        from app.services import vulnerabilities
+        return vulnerabilities.attach_grype(self.db, self.scope, ref, path)
+
     def import_feed(self, path: str) -> str:
         from app.cli.console import Progress
         from app.services import feeds
@@ -204,6 +212,14 @@ class EmbeddedBackend:
         result = checks.check(self.db, self.scope, ref, tag=tag, policy=policy,
                               base_digest=base_digest, history=history, detail=detail)
         return Report.from_check(result)
+
+    def check_raw(self, ref: str, *, tag: str | None, policy: str | None, history: bool,
+                  base_digest: str | None, detail: bool) -> tuple[Report, dict[str, Any]]:
+        from app.report import anchore_v2
+
+        report = self.check(ref, tag=tag, policy=policy, history=history,
+                            base_digest=base_digest, detail=detail)
+        return report, anchore_v2.render(report)
 
     def add_policy(self, document: Any, *, activate: bool) -> PolicyInfo:
         from app.services import policies
@@ -230,18 +246,20 @@ class EmbeddedBackend:
             self._db.dispose()
 
 
-class RemoteUnavailableError(ImagegateError):
-    pass
+# `--url URL` (set by `main` for one run) wins over IMAGEGATE_URL.
+URL_OVERRIDE: str | None = None
 
 
 def open_backend(settings: Settings | None = None) -> Backend:
-    """The backend the environment asks for."""
+    """The backend the environment (or --url) asks for."""
+    import dataclasses
+
     from app.settings import Settings
 
     settings = settings or Settings.from_env()
+    if URL_OVERRIDE:
+        settings = dataclasses.replace(settings, url=URL_OVERRIDE)
     if settings.url:
-        raise RemoteUnavailableError(
-            f"IMAGEGATE_URL is set ({settings.url}) but remote mode is not available in this "
-            "version yet (the REST client is pending); unset IMAGEGATE_URL to use the "
-            "embedded catalog")
+        from app.cli.remote import RemoteBackend
+        return RemoteBackend(settings)
     return EmbeddedBackend(settings)

@@ -34,6 +34,9 @@ def register(groups: Any) -> None:
     add.add_argument("--insecure-registry", action="append", default=[], metavar="HOST",
                      help="pull from HOST (as the reference writes it, 127.0.0.1:5000) over "
                      "plain HTTP (repeatable)")
+    add.add_argument("--vulns", metavar="GRYPE_JSON",
+                     help="use this Grype JSON report (grype -o json) as the image's "
+                     "vulnerabilities (feed imports then leave them alone)")
     add.add_argument("-o", "--output", choices=("text", "json"), default="text")
     add.set_defaults(run=run_add)
 
@@ -162,18 +165,27 @@ def run_add(args: argparse.Namespace) -> int:
     from app.cli.backend import open_backend
 
     dockerfile = _read_text(args.dockerfile) if args.dockerfile else None
+    if args.vulns and not os.path.isfile(args.vulns):
+        from app.errors import InvalidInputError
+        raise InvalidInputError(f"--vulns {args.vulns}: no such file")
     backend = open_backend()
+    matches = None
     try:
         info = backend.add_image(args.source, tags=args.tag, dockerfile=dockerfile,
                                  platform=args.platform,
                                  insecure_registries=tuple(args.insecure_registry))
+        if args.vulns:
+            matches = backend.attach_vulnerabilities(info.digest, args.vulns)
     finally:
         backend.close()
     if args.output == "json":
-        _print_json(_image_dict(info))
+        _print_json(_image_dict(info) | ({} if matches is None
+                                         else {"vulnerabilities_attached": matches}))
     else:
         print(f"added {info.digest} ({', '.join(info.tags) or 'no tags'})")
         _print_image(info)
+        if matches is not None:
+            print(f"{'vulns':10} {matches} matches from {args.vulns} (grype)")
     return 0
 
 
@@ -343,6 +355,15 @@ def _pull_and_add(backend: Any, ref: str, tag: str | None, missing: Exception,
     return str(added.digest)
 
 
+def _rendered(fmt: str, report: Any, served: dict[str, Any] | None, *,
+              color: bool = False) -> str:
+    from app.report import render_as
+
+    if served is not None:
+        return json.dumps(served, indent=2, ensure_ascii=False) + "\n"
+    return render_as(fmt, report, color=color)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from app.cli import EXIT_FAIL, EXIT_OK
     from app.cli.backend import open_backend
@@ -362,27 +383,37 @@ def run_check(args: argparse.Namespace) -> int:
                 raise InvalidInputError(f"{ref} names no tag: give one with -t TAG "
                                         "(verdicts are per tag)")
             ref, tag = added.digest, tag or added.tags[0]
+        # json-raw prints the v2 body (remotely: as the server served it).
+        served: dict[str, Any] | None = None
+
+        def check() -> Any:
+            nonlocal served
+            options = {"tag": tag, "policy": args.policy, "history": args.history,
+                       "base_digest": args.base_digest, "detail": detail}
+            if args.output == "json-raw":
+                found, served = backend.check_raw(ref, **options)
+                return found
+            return backend.check(ref, **options)
+
         try:
-            report = backend.check(ref, tag=tag, policy=args.policy, history=args.history,
-                                   base_digest=args.base_digest, detail=detail)
+            report = check()
         except NotFoundError as missing:
             if not _is_tag(ref) or backend.has_image(ref):
                 raise  # another thing is missing (the policy, the base image)
             ref, tag = _pull_and_add(backend, ref, tag, missing,
                                      tuple(args.insecure_registry)), tag or ref
-            report = backend.check(ref, tag=tag, policy=args.policy, history=args.history,
-                                   base_digest=args.base_digest, detail=detail)
+            report = check()
     finally:
         backend.close()
     if args.dir:
         os.makedirs(args.dir, exist_ok=True)
         path = os.path.join(args.dir, f"{safe_name(report.tag)}.{FORMATS[args.output][1]}")
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(render_as(args.output, report))
+            handle.write(_rendered(args.output, report, served))
         sys.stdout.write(render_as("text", report, color=use_color()))
         print(f"report written to {path}", file=sys.stderr)
     else:
         color = args.output == "text" and use_color()
-        sys.stdout.write(render_as(args.output, report, color=color))
+        sys.stdout.write(_rendered(args.output, report, served, color=color))
     failed = report.latest.status == "fail"
     return EXIT_FAIL if failed and args.fail_based_on_results else EXIT_OK

@@ -21,7 +21,10 @@ def finding(f: FindingView) -> dict[str, Any]:
             "message": f.message, "action": f.action, "policy_id": f.policy_id,
             "recommendation": f.recommendation, "rule_id": f.rule_id or "",
             "allowlisted": f.allowlisted, "allowlist_match": f.allowlist_match,
-            "inherited_from_base": f.inherited_from_base}
+            "inherited_from_base": f.inherited_from_base,
+            # imagegate's additions (clients that do not know them ignore them): what the
+            # rule itself says (`action` is the effective one, GO when allowlisted).
+            "rule_action": f.rule_action}
 
 
 def evaluation(report: Report, e: EvaluationView) -> dict[str, Any]:
@@ -45,6 +48,7 @@ def evaluation(report: Report, e: EvaluationView) -> dict[str, Any]:
         "matched_mapping_rule": e.matched_mapping_rule,
         "number_of_findings": e.number_of_findings,
         "status": e.status,
+        "evaluation_id": e.id,  # imagegate's addition: the stored evaluation's id
     }
 
 

@@ -60,7 +60,7 @@ def _rows(record: Record) -> tuple[dict, list[dict]]:
     return row, packages
 
 
-def _require_admin(scope: Scope) -> None:
+def require_admin(scope: Scope) -> None:
     if not scope.principal.is_admin:
         raise PermissionDeniedError("only admins import vulnerability feeds")
 
@@ -69,7 +69,7 @@ def import_feed(db: Database, scope: Scope, path: str | Path, *,
                 progress: Progress | None = None, now: datetime | None = None) -> FeedImport:
     """Import every readable record; skip (and count, with a warning) malformed ones, unknown
     ecosystems and unparsable versions. A record is replaced only by a newer `modified`."""
-    _require_admin(scope)
+    require_admin(scope)
     if not Path(path).exists():
         raise InvalidInputError(f"{path}: no such file or directory")
     started, now = time.perf_counter(), now or datetime.now(UTC)

@@ -166,7 +166,8 @@ async def json_body(request: Request, *, optional: bool = False) -> Any:
         raise InvalidInputError(f"request body is not valid JSON: {err}") from None
 
 
-async def receive_upload(request: Request) -> Path:
+async def receive_upload(request: Request, *, suffix: str = ".tar",
+                         what: str = "a docker-archive or oci-archive") -> Path:
     """Stream the body to a file under the upload directory, within the size limit. On a
     limit breach or a client that goes away, the partial file is removed."""
     settings = settings_of(request)
@@ -176,7 +177,7 @@ async def receive_upload(request: Request) -> Path:
         raise PayloadTooLargeError(f"upload of {declared} bytes exceeds the limit of {limit} "
                                    "bytes (IMAGEGATE_MAX_UPLOAD_BYTES)")
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=settings.upload_dir, prefix="upload-", suffix=".tar")
+    fd, name = tempfile.mkstemp(dir=settings.upload_dir, prefix="upload-", suffix=suffix)
     path = Path(name)
     try:
         size = 0
@@ -188,7 +189,7 @@ async def receive_upload(request: Request) -> Path:
                         f"upload exceeds the limit of {limit} bytes (IMAGEGATE_MAX_UPLOAD_BYTES)")
                 out.write(chunk)
         if size == 0:
-            raise InvalidInputError("the upload is empty: send a docker-archive or oci-archive")
+            raise InvalidInputError(f"the upload is empty: send {what}")
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -99,7 +99,19 @@ def v2_record(rec: ImageRecord) -> dict[str, Any]:
             "analysis_status": "analyzed", "image_status": "active", "image_type": "docker",
             "analyzed_at": when, "created_at": when, "last_updated": when,
             "annotations": {}, "image_content": {"metadata": _metadata(rec)},
-            "image_detail": details}
+            "image_detail": details,
+            # imagegate's additions: what `imagegate image list|get` shows in remote mode
+            "image_id": image.image_id, "source": image.source, "os": image.os,
+            "layers": list(image.layers or ()),
+            "image_created": iso(image.created) if image.created else None}
+
+
+def analysis_summary(analysis: dict[str, Any]) -> dict[str, Any]:
+    """What one image's stored analysis adds to its v2 record (GET /v2/images/{digest})."""
+    return {"dockerfile_mode": analysis.get("dockerfile_mode"),
+            "packages": len(analysis.get("packages") or ()),
+            "files": len(analysis.get("files") or ()),
+            "warnings": list(analysis.get("warnings") or ())}
 
 
 # ------------------------------------------------------------------ content views
@@ -199,8 +211,12 @@ async def get_image_v1(request: Request) -> Response:
 
 async def get_image_v2(request: Request) -> Response:
     digest = path_digest(request)
-    return ok(await call(request, lambda s: v2_record(images.get_image(db_of(request), s,
-                                                                       digest))))
+
+    def work(scope: Scope) -> dict[str, Any]:
+        rec, analysis = images.analysis_document(db_of(request), scope, digest)
+        return v2_record(rec) | {"analysis": analysis_summary(analysis)}
+
+    return ok(await call(request, work))
 
 
 async def get_image_by_id_v1(request: Request) -> Response:
@@ -226,11 +242,12 @@ async def _add_upload(request: Request, scope: Scope) -> ImageRecord:
     """An uploaded docker-archive or oci-archive: streamed to a file, analyzed, stored in one
     transaction. A client that disconnects or an analysis that fails stores nothing."""
     tags = [t for t in request.query_params.getlist("tag") if t]
+    dockerfile = _dockerfile_of({"dockerfile": request.headers.get(DOCKERFILE_HEADER)})
     path = await receive_upload(request)
 
     def analyze(upload: Path = path) -> Any:
         try:
-            return images.analyze_source(upload)
+            return images.analyze_source(upload, dockerfile=dockerfile)
         finally:
             upload.unlink(missing_ok=True)
 
@@ -419,6 +436,27 @@ async def vulns_v2(request: Request) -> Response:
                "vulnerabilities": rows})
 
 
+async def attach_grype(request: Request) -> Response:
+    """A Grype JSON report (the body) becomes the image's vulnerability matches."""
+    digest = path_digest(request)
+
+    def visible(scope: Scope) -> Scope:
+        images.get_image(db_of(request), scope, digest)  # 404 before the body is read
+        return scope
+
+    scope = await call(request, visible)
+    scope.require_write()
+    path = await receive_upload(request, suffix=".json", what="a Grype JSON report")
+
+    def work(upload: Path = path) -> int:
+        try:
+            return vulnerabilities.attach_grype(db_of(request), scope, digest, upload)
+        finally:
+            upload.unlink(missing_ok=True)
+
+    return ok({"image_digest": digest, "matches": await in_thread(work)})
+
+
 async def ancestors_v2(request: Request) -> Response:
     digest = path_digest(request)
     found = await call(request, lambda s: images.ancestors(db_of(request), s, digest))
@@ -435,6 +473,10 @@ D = (digest_param(),)
 ADD_BODY = {"application/json": {"$ref": R + "ImageAddRequest"},
             "application/x-tar": {"type": "string", "format": "binary"}}
 TAG_QUERY = Param("tag", description="with an archive upload: the tag(s) to give the image")
+DOCKERFILE_HEADER = "x-imagegate-dockerfile"
+DOCKERFILE_PARAM = Param(DOCKERFILE_HEADER, "header",
+                         description="with an archive upload: the image's actual Dockerfile, "
+                         "base64-encoded UTF-8 (imagegate)")
 
 
 def _list(ref: str) -> dict[str, Any]:
@@ -464,7 +506,8 @@ def endpoints() -> list[Endpoint]:
         e("POST", "/v1/images", add_image_v1,
           "Add an image: a tag (JSON) or an uploaded docker-archive/oci-archive",
           _list("AnchoreImage"), body=ADD_BODY,
-          params=(TAG_QUERY, BOOL("force", False), BOOL("autosubscribe", True)),
+          params=(TAG_QUERY, BOOL("force", False), BOOL("autosubscribe", True),
+                  DOCKERFILE_PARAM),
           errors=(400, 401, 403, 404, 413), tags=t),
         e("GET", "/v1/images/{digest}", get_image_v1, "Get an image by digest",
           _list("AnchoreImage"), params=(*D, BOOL("history", False)), tags=t),
@@ -497,7 +540,8 @@ def endpoints() -> list[Endpoint]:
         e("POST", "/v2/images", add_image_v2, "Add an image (v2)", {"$ref": R + "ImageV2"},
           body={"application/json": {"$ref": R + "ImageAddRequestV2"},
                 "application/x-tar": {"type": "string", "format": "binary"}},
-          params=(TAG_QUERY, BOOL("force", False)), errors=(400, 401, 403, 404, 413), tags=t),
+          params=(TAG_QUERY, BOOL("force", False), DOCKERFILE_PARAM),
+          errors=(400, 401, 403, 404, 413), tags=t),
         e("GET", "/v2/images/{digest}", get_image_v2, "Get an image by digest (v2)",
           {"$ref": R + "ImageV2"}, params=D, tags=t),
         e("DELETE", "/v2/images/{digest}", delete_image, "Delete an image (v2)", None,
@@ -508,6 +552,11 @@ def endpoints() -> list[Endpoint]:
         e("GET", "/v2/images/{digest}/vuln/{vuln_type}", vulns_v2,
           "Vulnerabilities of an image (v2; none yet)", {"$ref": R + "VulnerabilityResponseV2"},
           params=(*D, VULN_PARAM, BOOL("vendor_only", True)), tags=t),
+        e("PUT", "/v2/images/{digest}/vuln", attach_grype,
+          "Use a Grype JSON report (the body) as the image's vulnerabilities (imagegate)",
+          {"$ref": R + "GrypeAttachResult"}, params=D,
+          body={"application/json": {"type": "object"}}, errors=(400, 401, 403, 404, 413),
+          tags=t),
         e("GET", "/v2/images/{digest}/ancestors", ancestors_v2,
           "Analyzed images whose layers are a prefix of this image's, nearest last",
           _list("ImageAncestor"), params=D, tags=t),

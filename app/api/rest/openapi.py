@@ -73,7 +73,13 @@ SCHEMAS: dict[str, Any] = {
         image_status={"type": S}, image_type={"type": S}, analyzed_at=NDATE,
         created_at=DATE, last_updated=DATE, annotations=OBJ,
         image_content=_obj(["metadata"], metadata=ref("ImageMetadata")),
-        image_detail=_arr(ref("ImageDetailV2"))),
+        image_detail=_arr(ref("ImageDetailV2")),
+        # imagegate's additions (the imagegate CLI's remote mode reads them)
+        image_id={"type": S}, source={"type": S}, os={"type": S},
+        layers=_arr({"type": S}), image_created=NDATE,
+        analysis=_obj(["dockerfile_mode", "packages", "files", "warnings"],
+                      dockerfile_mode=NSTR, packages={"type": "integer"},
+                      files={"type": "integer"}, warnings=_arr({"type": S}))),
     "ImageListV2": _obj(["items"], items=_arr(ref("ImageV2"))),
     "ImageAddRequest": _obj(["tag"], tag={"type": S, "minLength": 1},
                             dockerfile={"type": S}, annotations=OBJ),
@@ -82,6 +88,15 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"tag": {"type": S},
                        "source": _obj(["tag"], tag=_obj(["pull_string"],
                                                         pull_string={"type": S}))}},
+    "GrypeAttachResult": _obj(["image_digest", "matches"], image_digest={"type": S},
+                              matches={"type": "integer", "minimum": 0}),
+    "FeedImportResult": _obj(["summary", "read", "new", "updated", "unchanged", "skipped",
+                              "images_rematched", "images_changed"],
+                             summary={"type": S}, read={"type": "integer"},
+                             new={"type": "integer"}, updated={"type": "integer"},
+                             unchanged={"type": "integer"}, skipped={"type": "integer"},
+                             images_rematched={"type": "integer"},
+                             images_changed={"type": "integer"}),
     "ImageAncestor": _obj(
         ["image_digest", "parent_digest", "tags", "layers", "user_marked_base",
          "chosen_base_image"],
@@ -120,7 +135,7 @@ SCHEMAS: dict[str, Any] = {
         rule_id={"type": S}, allowlisted={"type": "boolean"},
         allowlist_match={"type": ["object", "null"], "required": ["id", "name",
                                                                    "matched_rule_id"]},
-        inherited_from_base={"type": ["boolean", "null"]}),
+        inherited_from_base={"type": ["boolean", "null"]}, rule_action=ACTION),
     "PolicyEvaluationResult": _obj(
         ["evaluation_problems", "evaluation_time", "final_action", "final_action_reason",
          "image_allowlisted", "image_denylisted", "image_mapped_to_rule",
@@ -135,7 +150,7 @@ SCHEMAS: dict[str, Any] = {
         image_allowlisted={"type": "boolean"}, matched_allowlisted_images_rule=NOBJ,
         image_denylisted={"type": "boolean"}, matched_denylisted_images_rule=NOBJ,
         image_mapped_to_rule={"type": "boolean"}, matched_mapping_rule=NOBJ,
-        number_of_findings={"type": "integer", "minimum": 0}),
+        number_of_findings={"type": "integer", "minimum": 0}, evaluation_id={"type": S}),
     "PolicyEvaluation": _obj(
         ["policy_id", "image_digest", "evaluated_tag", "evaluations"],
         policy_id={"type": S}, image_digest={"type": S}, evaluated_tag={"type": S},
@@ -189,7 +204,8 @@ SCHEMAS: dict[str, Any] = {
     "PolicyRecordV2": _obj(
         ["policy_id", "active", "created_at", "last_updated"], policy_id={"type": S},
         name=NSTR, description=NSTR, active={"type": "boolean"}, policy_source={"type": S},
-        created_at=DATE, last_updated=DATE, policy=OBJ),
+        created_at=DATE, last_updated=DATE, policy=OBJ,
+        version={"type": S}, revision={"type": S}),  # imagegate's additions
     # ---- system and accounts
     "ServiceDetail": _obj(["up", "available", "version", "db_version"],
                           up={"type": "boolean"}, available={"type": "boolean"},

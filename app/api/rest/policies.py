@@ -30,7 +30,8 @@ def v2_record(p: Policy, *, detail: bool) -> dict[str, Any]:
     record: dict[str, Any] = {
         "policy_id": p.policy_id, "name": p.name, "description": p.description,
         "active": p.active, "policy_source": "local", "created_at": iso(p.created_at),
-        "last_updated": iso(p.updated_at)}
+        "last_updated": iso(p.updated_at),
+        "version": p.format_version, "revision": p.revision}  # imagegate's additions
     if detail:
         record["policy"] = p.document
     return record

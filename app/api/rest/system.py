@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import __version__
-from app.api.rest.common import Endpoint, call, db_of, ok
+from app.api.rest.common import Endpoint, call, db_of, in_thread, ok, receive_upload
 from app.catalog.schema import head_revision
 from app.report.anchore_v2 import iso
 from app.services import feeds as feed_service
@@ -65,7 +65,30 @@ async def feeds(request: Request) -> Response:
                 "last_full_sync": iso(max(synced)) if synced else None,
                 "created_at": started, "updated_at": iso(max(synced)) if synced else started,
                 "groups": [{"name": g.name, "enabled": True, "last_sync": iso(g.last_sync),
-                            "record_count": g.record_count} for g in groups]}])
+                            "record_count": g.record_count, "feed": g.feed}
+                           for g in groups]}])
+
+
+async def import_feed(request: Request) -> Response:
+    """An admin uploads OSV records (one JSON record or list, or an osv.dev zip export): they
+    are streamed to a file, imported as `imagegate feed import` does, and every image is
+    re-matched."""
+    scope = await call(request, lambda s: s)
+    feed_service.require_admin(scope)
+    path = await receive_upload(request, suffix=".osv",
+                                what="OSV records (a JSON file or an osv.dev zip)")
+
+    def work() -> feed_service.FeedImport:
+        try:
+            return feed_service.import_feed(db_of(request), scope, path)
+        finally:
+            path.unlink(missing_ok=True)
+
+    result = await in_thread(work)
+    return ok({"summary": result.summary(), "read": result.read, "new": result.new,
+               "updated": result.updated, "unchanged": result.unchanged,
+               "skipped": result.skipped, "images_rematched": result.images_rematched,
+               "images_changed": result.images_changed})
 
 
 def _v1_spec(gates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -105,6 +128,13 @@ def endpoints() -> list[Endpoint]:
         e("GET", "/v2/system", system_status, "Service status (v2)", status, tags=t),
         e("GET", "/v1/system/feeds", feeds, "Vulnerability feeds",
           {"type": "array", "items": {"$ref": R + "FeedMetadata"}}, tags=t),
+        e("POST", "/v2/system/feeds/import", import_feed,
+          "Import OSV records (admin; the body: a JSON file or an osv.dev zip), then "
+          "re-match every image (imagegate)", {"$ref": R + "FeedImportResult"},
+          body={"application/octet-stream": {"type": "string", "format": "binary"},
+                "application/json": {}, "application/zip": {"type": "string",
+                                                             "format": "binary"}},
+          errors=(400, 401, 403, 413), tags=t),
         e("GET", "/v1/system/policy_spec", policy_spec_v1,
           "Every gate, trigger and parameter (engine spelling)",
           {"type": "array", "items": {"$ref": R + "GateSpecV1"}}, tags=t),
