@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 OUTPUTS = ("text", "json", "json-raw", "csv", "html", "sarif", "junit", "markdown")
@@ -235,64 +236,58 @@ def run_get(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_content(args: argparse.Namespace) -> int:
-    from app.cli.backend import CONTENT_TYPES, open_backend
-
-    if args.type is None:
-        if args.output == "json":
-            _print_json(list(CONTENT_TYPES))
-        else:
-            print("\n".join(f"{t}: available" for t in CONTENT_TYPES))
-        return 0
-    backend = open_backend()
-    try:
-        items = backend.content(args.ref, args.type)
-    finally:
-        backend.close()
-    if args.output == "json":
-        _print_json(items)
-        return 0
-    if not items:
-        print(f"no {args.type} content in {args.ref}")
-        return 0
-    if args.type == "files":
-        rows = [[str(i.get("size", 0)), f"{(i.get('mode') or 0) & 0o7777:04o}",
-                 str(i.get("type")), i["filename"]] for i in items]
-        print(table(["SIZE", "MODE", "TYPE", "PATH"], rows))
-    elif args.type == "os":
-        rows = [[i["package"], i["version"], ", ".join(i.get("licenses") or []) or "-"]
-                for i in items]
-        print(table(["PACKAGE", "VERSION", "LICENSES"], rows))
-    else:
-        rows = [[i["package"], str(i.get("version", "")), i.get("location") or "-"]
-                for i in items]
-        print(table(["PACKAGE", "VERSION", "LOCATION"], rows))
-    return 0
-
-
-def run_vuln(args: argparse.Namespace) -> int:
+def _listing(args: argparse.Namespace, types: tuple[str, ...], what: str,
+             fetch: Callable[[Any], list[dict[str, Any]]],
+             rows: Callable[[list[dict[str, Any]]], str]) -> int:
+    """`image content|vuln REF [TYPE]`: the types without TYPE, else one listing."""
     from app.cli.backend import open_backend
 
     if args.type is None:
         if args.output == "json":
-            _print_json(list(VULN_TYPES))
+            _print_json(list(types))
         else:
-            print("\n".join(f"{t}: available" for t in VULN_TYPES))
+            print("\n".join(f"{t}: available" for t in types))
         return 0
     backend = open_backend()
     try:
-        found = backend.vulnerabilities(args.ref, args.type)
+        items = fetch(backend)
     finally:
         backend.close()
     if args.output == "json":
-        _print_json(found)
-        return 0
-    if not found:
-        print(f"no {args.type} vulnerabilities in {args.ref}")
-        return 0
-    rows = [[v["vuln"], v["severity"], v["package"], v["fix"]] for v in found]
-    print(table(["VULNERABILITY", "SEVERITY", "PACKAGE", "FIX"], rows))
+        _print_json(items)
+    elif not items:
+        print(f"no {args.type} {what} in {args.ref}")
+    else:
+        print(rows(items))
     return 0
+
+
+def run_content(args: argparse.Namespace) -> int:
+    from app.cli.backend import CONTENT_TYPES
+
+    def rows(items: list[dict[str, Any]]) -> str:
+        if args.type == "files":
+            return table(["SIZE", "MODE", "TYPE", "PATH"],
+                         [[str(i.get("size", 0)), f"{(i.get('mode') or 0) & 0o7777:04o}",
+                           str(i.get("type")), i["filename"]] for i in items])
+        if args.type == "os":
+            return table(["PACKAGE", "VERSION", "LICENSES"],
+                         [[i["package"], i["version"], ", ".join(i.get("licenses") or []) or "-"]
+                          for i in items])
+        return table(["PACKAGE", "VERSION", "LOCATION"],
+                     [[i["package"], str(i.get("version", "")), i.get("location") or "-"]
+                      for i in items])
+
+    return _listing(args, tuple(CONTENT_TYPES), "content",
+                    lambda backend: backend.content(args.ref, args.type), rows)
+
+
+def run_vuln(args: argparse.Namespace) -> int:
+    return _listing(args, tuple(VULN_TYPES), "vulnerabilities",
+                    lambda backend: backend.vulnerabilities(args.ref, args.type),
+                    lambda found: table(["VULNERABILITY", "SEVERITY", "PACKAGE", "FIX"],
+                                        [[v["vuln"], v["severity"], v["package"], v["fix"]]
+                                         for v in found]))
 
 
 def run_ancestors(args: argparse.Namespace) -> int:
