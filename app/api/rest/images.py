@@ -202,11 +202,14 @@ async def list_images_v2(request: Request) -> Response:
     return ok(await call(request, work))
 
 
-async def get_image_v1(request: Request) -> Response:
-    digest = path_digest(request)
+async def _get_v1(request: Request, ref: str) -> Response:
     flag(request, "history", False)
     return ok(await call(request, lambda s: [v1_record(images.get_image(db_of(request), s,
-                                                                         digest))]))
+                                                                         ref))]))
+
+
+async def get_image_v1(request: Request) -> Response:
+    return await _get_v1(request, path_digest(request))
 
 
 async def get_image_v2(request: Request) -> Response:
@@ -220,10 +223,7 @@ async def get_image_v2(request: Request) -> Response:
 
 
 async def get_image_by_id_v1(request: Request) -> Response:
-    image_id = path_image_id(request)
-    flag(request, "history", False)
-    return ok(await call(request, lambda s: [v1_record(images.get_image(db_of(request), s,
-                                                                         image_id))]))
+    return await _get_v1(request, path_image_id(request))
 
 
 async def delete_image(request: Request) -> Response:

@@ -55,28 +55,27 @@ def _only(index: dict[Key, list[str]], wanted: str | None) -> dict[Key, list[str
     return {key: v for key, v in index.items() if key[0].lower() == wanted}
 
 
+def _absent(side: dict[Key, list[str]], other: dict[Key, list[str]], args: Args,
+            verb: str) -> Iterator[Firing]:
+    """Each version of every (wanted) package of `side` that `other` does not have."""
+    for (kind, name), versions in _only(side, _wanted(args)).items():
+        if (kind, name) not in other:
+            for version in versions:
+                yield Firing(f"Package {name}-{version} ({kind}) was {verb} {SINCE}")
+
+
 @gate.trigger("packages_added", "Triggers for each package in the image that the previous "
               "image with the evaluated tag did not have.", [PACKAGE_TYPE])
 def packages_added(view: Drift, args: Args) -> Iterator[Firing]:
-    if view.previous is None:
-        return
-    wanted = _wanted(args)
-    for (kind, name), versions in _only(view.current, wanted).items():
-        if (kind, name) not in view.previous:
-            for version in versions:
-                yield Firing(f"Package {name}-{version} ({kind}) was added {SINCE}")
+    if view.previous is not None:
+        yield from _absent(view.current, view.previous, args, "added")
 
 
 @gate.trigger("packages_removed", "Triggers for each package of the previous image with the "
               "evaluated tag that the image no longer has.", [PACKAGE_TYPE])
 def packages_removed(view: Drift, args: Args) -> Iterator[Firing]:
-    if view.previous is None:
-        return
-    wanted = _wanted(args)
-    for (kind, name), versions in _only(view.previous, wanted).items():
-        if (kind, name) not in view.current:
-            for version in versions:
-                yield Firing(f"Package {name}-{version} ({kind}) was removed {SINCE}")
+    if view.previous is not None:
+        yield from _absent(view.previous, view.current, args, "removed")
 
 
 @gate.trigger("packages_modified", "Triggers for each package whose version differs from the "
