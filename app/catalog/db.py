@@ -1,6 +1,6 @@
 """The database: SQLite (WAL, foreign keys on) by default, PostgreSQL when the URL says so.
 
-The catalog never commits: services open `session()` and own the transaction.
+The catalog never commits: services open `transaction()` or `read()` and own it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session, create_engine
 
 
@@ -62,9 +62,14 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin)
         event.listen(self.engine, "before_cursor_execute", self.statements)
         self._sessions = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
-
-    def session(self) -> Session:
-        return self._sessions()
+        # PostgreSQL reads run in autocommit: at READ COMMITTED each statement takes its own
+        # snapshot inside a transaction too, so BEGIN and ROLLBACK would only add two round
+        # trips. SQLite keeps its transaction: there it is what holds one snapshot.
+        readers = self.engine if self.is_sqlite else self.engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+        self._reads = sessionmaker(readers, class_=Session, expire_on_commit=False)
+        event.listen(self._reads, "do_orm_execute", _refuse_write_statement)
+        event.listen(self._reads, "before_flush", _refuse_flush)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -79,12 +84,27 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction (rolled back at the end)."""
-        with self._sessions() as session:
+        """A session for reading; it refuses to write (in autocommit a write would stick)."""
+        with self._reads() as session:
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A write inside `Database.read()`: a bug in the caller, never the user's input."""
+
+
+def _refuse_write_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        raise ReadOnlySessionError("a read session runs only select() statements, not: "
+                                   f"{state.statement}")
+
+
+def _refuse_flush(session: Any, *_: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("a flush of changed objects in a read session")
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _: Any) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import and_, insert
 from sqlmodel import Session, col, func, select
 
-from app.catalog.models import Evaluation, Finding
+from app.catalog.models import Evaluation, FeedState, Finding, Policy
 
 
 def latest_evaluation(session: Session, *, image_pk: int, tag: str,
@@ -16,6 +16,26 @@ def latest_evaluation(session: Session, *, image_pk: int, tag: str,
         select(Evaluation).where(Evaluation.image_pk == image_pk, Evaluation.tag == tag,
                                  Evaluation.policy_pk == policy_pk)
         .order_by(col(Evaluation.pk).desc())).first()
+
+
+def policy_with_latest(session: Session, *, account_id: int, policy_id: str | None,
+                       image_pk: int, tag: str) -> tuple[Policy, Evaluation | None, int] | None:
+    """In one query, what a check reads besides its image: the policy (by id; the active
+    one when None), the newest evaluation of (image, tag, that policy) and the feed version.
+    None when there is no such policy."""
+    feed_version = select(FeedState.version).where(FeedState.id == 1).scalar_subquery()
+    chosen = (col(Policy.policy_id) == policy_id if policy_id is not None
+              else col(Policy.active).is_(True))
+    subject = and_(col(Evaluation.image_pk) == image_pk, col(Evaluation.tag) == tag,
+                   col(Evaluation.policy_pk) == Policy.id)
+    row = session.exec(
+        select(Policy, Evaluation, feed_version).outerjoin(Evaluation, subject)
+        .where(Policy.account_id == account_id, chosen)
+        .order_by(col(Evaluation.pk).desc()).limit(1)).first()
+    if row is None:
+        return None
+    policy, latest, version = row
+    return policy, latest, version or 0
 
 
 def evaluation_history(session: Session, *, image_pk: int, tag: str,
@@ -49,7 +69,7 @@ def findings_of(session: Session, *, evaluation_pks: list[int]) -> dict[int, lis
     out: dict[int, list[Any]] = {pk: [] for pk in evaluation_pks}
     table = Finding.__table__  # type: ignore[attr-defined]
     rows = session.execute(select(table).where(table.c.evaluation_pk.in_(evaluation_pks))
-                           .order_by(table.c.evaluation_pk, table.c.seq))
+                           .order_by(table.c.evaluation_pk, table.c.seq)).all()
     for row in rows:
         out[row.evaluation_pk].append(row)
     return out

@@ -129,6 +129,20 @@ def _sha(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
 
 
+def cache_key(compiled: CompiledPolicy, revision: str, image: Image, tag: str, now: datetime,
+              *, ancestors: list[str], previous: str | None, feed_version: int,
+              base: tuple[str, str] | None) -> str:
+    """The key a stored evaluation is reused under: the image's facts (its analysis, the
+    digests of its ancestors and of the tag's previous image, each only when a gate reads
+    it), the policy revision, the feed version (feeds' sync times are facts too) with the
+    image's own matches, the expiry state of the allowlist items that apply, and the base
+    image (digest, analysis hash)."""
+    facts = _sha(image.analysis_hash, ancestors, previous)
+    expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
+    return _sha(facts, revision, f"{feed_version}:{image.vulns_hash}", expiry,
+                list(base) if base else None)
+
+
 @dataclass
 class _Subject:
     """Everything a check reads before it decides whether to evaluate."""
@@ -141,6 +155,7 @@ class _Subject:
     base: Image | None
     previous: Image | None  # what the tag pointed at before this image
     key: str
+    latest: Evaluation | None  # the newest stored evaluation, as read with the rest
 
 
 def _previous_image(session: Session, scope: Scope, image: Image, tag: str) -> Image | None:
@@ -168,6 +183,22 @@ def _base(session: Session, scope: Scope, image: Image, ancestors: list[Image],
                             "layers are not a prefix of this image's layers")
 
 
+def _policy_with_latest(session: Session, scope: Scope, policy: str | None, image: Image,
+                        tag: str) -> tuple[Policy, Evaluation | None, int]:
+    """The policy, the newest evaluation and the feed version: one query when the policy is
+    named by id or is the active one (a check's usual case)."""
+    assert image.id is not None
+    found = q.policy_with_latest(session, account_id=scope.account_id, policy_id=policy,
+                                 image_pk=image.id, tag=tag)
+    if found is None:  # named by name, or missing: resolve_policy tells which (or raises)
+        record = resolve_policy(session, scope, policy)
+        found = q.policy_with_latest(session, account_id=scope.account_id,
+                                     policy_id=record.policy_id, image_pk=image.id, tag=tag)
+        if found is None:
+            raise NotFoundError(f"policy '{policy}' not found")
+    return found
+
+
 def _subject(session: Session, scope: Scope, ref: str, tag: str | None, policy: str | None,
              base_digest: str | None, now: datetime) -> _Subject:
     image, ref_tag = resolve_image(session, scope, ref)
@@ -175,25 +206,18 @@ def _subject(session: Session, scope: Scope, ref: str, tag: str | None, policy: 
     if not tag:
         raise InvalidInputError("a tag is required to check an image by digest or id "
                                 "(verdicts are per tag)")
-    record = resolve_policy(session, scope, policy)
+    record, latest, feed_version = _policy_with_latest(session, scope, policy, image, tag)
     compiled = compiled_policy(record)
     # Relatives are facts (and key parts) only for the gates that read them.
     gates = compiled.gate_names
     ancestors = ancestors_of(session, image) if base_digest or "ancestry" in gates else []
     base = _base(session, scope, image, ancestors, base_digest)
     previous = _previous_image(session, scope, image, tag) if "tag_drift" in gates else None
-    facts_part = _sha(image.analysis_hash, [a.digest for a in ancestors],
-                      previous.digest if previous else None)
-    expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
-    key = _sha(facts_part, record.revision, feed_version(session, image), expiry,
-               [base.digest, base.analysis_hash] if base else None)
-    return _Subject(image, tag, record, compiled, ancestors, base, previous, key)
-
-
-def feed_version(session: Session, image: Image) -> str:
-    """Changes whenever the feeds change (their sync times are facts too) or the image's own
-    matches do (a Grype report attached)."""
-    return f"{vuln_q.feed_version(session)}:{image.vulns_hash}"
+    key = cache_key(compiled, record.revision, image, tag, now,
+                    ancestors=[a.digest for a in ancestors],
+                    previous=previous.digest if previous else None, feed_version=feed_version,
+                    base=(base.digest, base.analysis_hash) if base else None)
+    return _Subject(image, tag, record, compiled, ancestors, base, previous, key, latest)
 
 
 def _facts_for(subject: _Subject, session: Session) -> Facts:
@@ -263,7 +287,7 @@ def check(db: Database, scope: Scope, ref: str, *, tag: str | None = None,
     now = now or datetime.now(UTC)
     with db.read() as session:
         subject = _subject(session, scope, ref, tag, policy, base_digest, now)
-        latest = None if interactive else _latest(session, subject)
+        latest = None if interactive else subject.latest
         if latest is not None and latest.cache_key == subject.key:
             return _result(session, subject, latest, history, detail, reused=True)
         decision = evaluate(subject.compiled, _facts_for(subject, session), tag=subject.tag,
@@ -368,7 +392,7 @@ def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
             session, account_id=scope.account_id, full_tags=sorted({p[2] for p in pending}))}
         histories = image_q.tag_histories(
             session, tag_pks=[t.id for t in tags.values() if t.id is not None])
-        feeds = vuln_q.feed_version(session)  # feed_version(), once for every image
+        feeds = vuln_q.feed_version(session)
         keyed: list[tuple[int, Image, str, Policy, str, str | None]] = []
         for n, image, tag, record in pending:
             req = requests[n]
@@ -393,11 +417,10 @@ def check_many(db: Database, scope: Scope, requests: list[CheckRequest], *,
                     previous = history[at - 1] if at > 0 else None
                 else:
                     previous = history[-1]
-            facts_part = _sha(image.analysis_hash, [a[1] for a in chain],
-                              digest_of.get(previous) if previous is not None else None)
-            expiry = allowlist_expiry_state(compiled, _identity(image), tag=tag, now=now)
-            key = _sha(facts_part, record.revision, f"{feeds}:{image.vulns_hash}", expiry,
-                       [base[1], base[3]] if base else None)
+            key = cache_key(compiled, record.revision, image, tag, now,
+                            ancestors=[a[1] for a in chain],
+                            previous=digest_of.get(previous) if previous is not None else None,
+                            feed_version=feeds, base=(base[1], base[3]) if base else None)
             keyed.append((n, image, tag, record, key, base[1] if base else None))
         latest = q.latest_evaluations(session, keys=[
             (image.id or 0, tag, record.id or 0) for _, image, tag, record, _, _ in keyed])
