@@ -180,11 +180,12 @@ class EmbeddedBackend:
 
     def content(self, ref: str, content_type: str) -> list[dict[str, Any]]:
         from app.services import images
-        return images.image_content(self.db, self.scope, ref, content_type)
+        return images.image_content(self.db, self.scope, ref, content_type)[1]
 
     def vulnerabilities(self, ref: str, vuln_type: str) -> list[dict[str, Any]]:
         from app.services import vulnerabilities
-        return vulnerabilities.image_vulnerability_list(self.db, self.scope, ref, vuln_type)
+        return vulnerabilities.vulnerability_listing(self.db, self.scope, ref,
+                                                     vuln_type=vuln_type, vendor_only=False)[1]
 
     def attach_vulnerabilities(self, ref: str, path: str) -> int:
         from app.services import vulnerabilities

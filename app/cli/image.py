@@ -12,7 +12,7 @@ from typing import Any
 OUTPUTS = ("text", "json", "json-raw", "csv", "html", "sarif", "junit", "markdown")
 # Formats that are reports of findings: they always carry them.
 REPORT_OUTPUTS = frozenset({"csv", "html", "sarif", "junit", "markdown"})
-VULN_TYPES = ("os", "non-os", "all")
+VULN_TYPES = ("os", "non-os", "all")  # as services.vulnerabilities (not imported: startup time)
 
 
 def register(groups: Any) -> None:
@@ -274,9 +274,10 @@ def run_content(args: argparse.Namespace) -> int:
             return table(["PACKAGE", "VERSION", "LICENSES"],
                          [[i["package"], i["version"], ", ".join(i.get("licenses") or []) or "-"]
                           for i in items])
+        # Anchore lists a Java archive's version as its implementation-version
         return table(["PACKAGE", "VERSION", "LOCATION"],
-                     [[i["package"], str(i.get("version", "")), i.get("location") or "-"]
-                      for i in items])
+                     [[i["package"], str(i.get("version") or i.get("implementation-version")),
+                       i["location"]] for i in items])
 
     return _listing(args, tuple(CONTENT_TYPES), "content",
                     lambda backend: backend.content(args.ref, args.type), rows)

@@ -111,45 +111,6 @@ def report_from_v2(body: dict[str, Any], *, image_id: str, policy_name: str | No
                   policy_name=policy_name, policy_document=document, evaluations=evaluations)
 
 
-def _unknown(value: Any, empty: Any) -> Any:
-    return empty if value in ("N/A", "Unknown", ["Unknown"]) else value
-
-
-def _content_item(content_type: str, item: dict[str, Any]) -> dict[str, Any]:
-    """One content item of the REST (Anchore) listing in the CLI's own shape, as the
-    embedded catalog lists it (Anchore's "Unknown" and "N/A" placeholders dropped)."""
-    if content_type == "files":
-        return item
-    if content_type == "os":
-        return {"package": item["package"], "version": item["version"],
-                "licenses": _unknown(item.get("licenses") or [], []), "type": item.get("type"),
-                "origin": _unknown(item.get("origin"), None), "arch": item.get("arch")}
-    if content_type == "java":
-        version = item.get("implementation-version") or item.get("maven-version") or ""
-        return {"package": item["package"], "specification-version": version,
-                "implementation-version": version, "version": version,
-                "location": _unknown(item.get("location") or "", ""), "type": item.get("type")}
-    return {"package": item["package"], "version": item.get("version", ""),
-            "location": _unknown(item.get("location") or "", ""),
-            "licenses": _unknown(item.get("licenses") or [], []), "type": item.get("type")}
-
-
-def _vulnerability(v: dict[str, Any]) -> dict[str, Any]:
-    """One REST (Anchore) vulnerability record in the shape the embedded catalog lists."""
-    fix = v.get("fix") or "None"
-    return {"vuln": v["vuln"], "package": v["package"], "package_name": v.get("package_name"),
-            "package_version": v.get("package_version"), "package_type": v.get("package_type"),
-            "package_path": "None" if v.get("package_path") == "pkgdb"
-            else v.get("package_path"),
-            "severity": str(v.get("severity", "")).lower(),
-            "fix": ",".join(fix.split(", ")) if fix != "None" else fix, "url": v.get("url"),
-            "feed": v.get("feed"), "feed_group": v.get("feed_group"),
-            "nvd_data": v.get("nvd_data") or [], "vendor_data": v.get("vendor_data") or [],
-            "will_not_fix": v.get("will_not_fix"),
-            "aliases": [n["id"] for n in v.get("nvd_data") or [] if n.get("id") != v["vuln"]],
-            "detected_at": v.get("detected_at")}
-
-
 def _chunks(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         while block := handle.read(CHUNK):
@@ -356,14 +317,15 @@ class RemoteBackend:
     def content(self, ref: str, content_type: str) -> list[dict[str, Any]]:
         digest = self._record(ref)["image_digest"]
         body = self.request("GET", f"/v2/images/{digest}/content/{content_type}")
-        return [_content_item(content_type, item) for item in body["content"]]
+        content: list[dict[str, Any]] = body["content"]
+        return content
 
     def vulnerabilities(self, ref: str, vuln_type: str) -> list[dict[str, Any]]:
         digest = self._record(ref)["image_digest"]
         body = self.request("GET", f"/v2/images/{digest}/vuln/{vuln_type}",
                             params={"vendor_only": "false"})
-        found = [_vulnerability(v) for v in body["vulnerabilities"]]
-        return sorted(found, key=lambda v: (v["package_name"], v["package_version"], v["vuln"]))
+        found: list[dict[str, Any]] = body["vulnerabilities"]
+        return found
 
     # ------------------------------------------------------------------ feeds
 

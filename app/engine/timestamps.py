@@ -1,4 +1,5 @@
-"""Reading the timestamps users write in allowlists (`expires_on`)."""
+"""Reading the timestamps users write in allowlists (`expires_on`), and writing
+timestamps as Anchore does."""
 
 from __future__ import annotations
 
@@ -27,3 +28,10 @@ def parse_timestamp(text: str) -> datetime:
             f"{text!r} is not a timestamp; use RFC 3339, e.g. '2025-06-30T00:00:00Z' "
             "or '2025-06-30'") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 in UTC with a Z, as Anchore writes times."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

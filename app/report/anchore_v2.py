@@ -3,17 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from app.engine.timestamps import iso  # the other report modules, api and cli
 from app.report.model import EvaluationView, FindingView, Report
-
-
-def iso(moment: datetime) -> str:
-    """RFC 3339 in UTC with a Z, as Anchore writes times."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def finding(f: FindingView) -> dict[str, Any]:

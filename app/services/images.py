@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -21,7 +21,7 @@ from app.services.accounts import Scope
 from app.services.vulnerabilities import match_image
 
 if TYPE_CHECKING:  # analysis is loaded to analyze or to evaluate, not to read the catalog
-    from app.analysis import AnalysisLimits, ImageAnalysis, RegistryOptions
+    from app.analysis import AnalysisLimits, ImageAnalysis, PackageRecord, RegistryOptions
 
 
 @dataclass(frozen=True)
@@ -223,38 +223,49 @@ def analysis_document(db: Database, scope: Scope, ref: str) -> tuple[ImageRecord
         return ImageRecord(image, _tags(session, image)), document
 
 
-# Anchore's content types (GET /v1/images/{digest}/content/{type}) and the package types
-# each one lists.
-CONTENT_TYPES: dict[str, tuple[str, ...]] = {
-    "os": ("dpkg", "rpm", "apk"), "files": (), "npm": ("npm",), "gem": ("gem",),
-    "python": ("python",), "java": ("java",), "go": ("go",)}
+# Anchore's content types (GET /v1/images/{digest}/content/{type}); binary and malware are
+# listed because Anchore clients ask for them, but nothing here produces them yet.
+CONTENT_TYPES = ("os", "files", "npm", "gem", "python", "java", "binary", "go", "malware")
+OS_PACKAGE_TYPES = ("dpkg", "apk", "rpm")
 
 
-def image_content(db: Database, scope: Scope, ref: str, content_type: str) -> list[dict]:
-    """One content listing of an image in Anchore's v1 shape (`os`: package, version,
-    licenses; `files`: filename, size...; language packages: package, version, location)."""
+def image_content(db: Database, scope: Scope, ref: str,
+                  content_type: str) -> tuple[ImageRecord, list[dict[str, Any]]]:
+    """One content listing of an image, in Anchore's shape (the REST answer and the CLI's
+    JSON are this list)."""
     if content_type not in CONTENT_TYPES:
         raise InvalidInputError(f"unknown content type '{content_type}': use one of "
                                 f"{', '.join(CONTENT_TYPES)}")
-    _, analysis = analysis_document(db, scope, ref)
-    if content_type == "files":
-        return [{"filename": f["path"], "size": f.get("size", 0), "type": f.get("type"),
-                 "mode": f.get("mode"), "uid": f.get("uid"), "gid": f.get("gid"),
-                 "linkdest": f.get("link_target"), "sha256": f.get("sha256")}
-                for f in analysis.get("files") or []]
-    wanted = CONTENT_TYPES[content_type]
-    packages = [p for p in analysis.get("packages") or [] if p.get("type") in wanted]
+    record, analysis = image_analysis(db, scope, ref)
+    return record, content_items(analysis, content_type)
+
+
+def content_items(analysis: ImageAnalysis, content_type: str) -> list[dict[str, Any]]:
+    packages = analysis.packages
     if content_type == "os":
-        return [{"package": p["name"], "version": p["version"],
-                 "licenses": list(p.get("licenses") or []), "type": p["type"],
-                 "origin": p.get("source"), "arch": p.get("architecture")}
-                for p in packages]
+        return [{"package": p.name, "version": p.version, "type": p.type,
+                 "licenses": _licenses(p), "license": " ".join(_licenses(p)),
+                 "origin": p.source or "N/A", "size": None}
+                for p in packages if p.type in OS_PACKAGE_TYPES]
+    if content_type == "files":
+        return [{"filename": f.path, "size": f.size, "type": f.type, "mode": f.mode,
+                 "uid": f.uid, "gid": f.gid, "linkdest": f.link_target, "sha256": f.sha256}
+                for f in analysis.files]
     if content_type == "java":
-        return [{"package": p["name"], "specification-version": p["version"],
-                 "implementation-version": p["version"], "version": p["version"],
-                 "location": p.get("location") or "", "type": p["type"]} for p in packages]
-    return [{"package": p["name"], "version": p["version"], "location": p.get("location") or "",
-             "licenses": list(p.get("licenses") or []), "type": p["type"]} for p in packages]
+        return [{"package": p.name, "specification-version": "N/A",
+                 "implementation-version": p.version, "maven-version": p.version,
+                 "location": p.location or "N/A", "type": "java", "origin": p.source or "N/A"}
+                for p in packages if p.type == "java"]
+    if content_type in ("npm", "gem", "python", "go"):
+        return [{"package": p.name, "version": p.version, "location": p.location or "N/A",
+                 "type": p.type, "licenses": _licenses(p), "license": " ".join(_licenses(p)),
+                 "origin": p.source or "N/A"}
+                for p in packages if p.type == content_type]
+    return []
+
+
+def _licenses(package: PackageRecord) -> list[str]:
+    return list(package.licenses) or ["Unknown"]
 
 
 def registry_options(*, insecure_registries: tuple[str, ...] = (), username: str | None = None,

@@ -18,6 +18,7 @@ from app.catalog.db import Database
 from app.catalog.models import Image, ImageVulnerability
 from app.engine import Cvss, FeedGroup, FeedState, VulnerabilityMatch
 from app.engine.facts import NON_OS_PACKAGE_TYPES
+from app.engine.timestamps import iso
 from app.errors import InvalidInputError
 from app.services.accounts import Scope
 
@@ -194,6 +195,7 @@ def attach_grype(db: Database, scope: Scope, ref: str, report: str | Path) -> in
     return len(rows)
 
 
+# Anchore's vulnerability types (GET /v1/images/{digest}/vuln/{type}).
 VULN_TYPES = ("os", "non-os", "all")
 
 
@@ -218,6 +220,36 @@ def image_vulnerabilities(db: Database, scope: Scope, ref: str, *, vuln_type: st
                 continue
             rows.append(row)
         return image, rows
+
+
+def vulnerability_listing(db: Database, scope: Scope, ref: str, *, vuln_type: str = "all",
+                          vendor_only: bool = True) -> tuple[Image, list[dict[str, Any]]]:
+    """An image's stored matches of one type as Anchore's vuln view lists them (the REST
+    answer and the CLI's JSON are this list)."""
+    image, rows = image_vulnerabilities(db, scope, ref, vuln_type=vuln_type,
+                                        vendor_only=vendor_only)
+    rows.sort(key=lambda r: (r.package_name, r.package_version, r.vulnerability_id))
+    return image, [vulnerability_record(r) for r in rows]
+
+
+def vulnerability_record(row: ImageVulnerability) -> dict[str, Any]:
+    """One match as Anchore's vuln view lists it (the fields anchore-cli reads, and more)."""
+    scores = [{"base_score": c.get("base_score", -1.0),
+               "exploitability_score": c.get("exploitability_score", -1.0),
+               "impact_score": c.get("impact_score", -1.0)} for c in row.cvss or []]
+    return {
+        "vuln": row.vulnerability_id, "package": f"{row.package_name}-{row.package_version}",
+        "package_name": row.package_name, "package_version": row.package_version,
+        "package_type": row.package_type, "package_path": row.package_location or "pkgdb",
+        "severity": row.severity.capitalize(),
+        "fix": ", ".join(row.fix_versions) if row.fix_versions else "None",
+        "url": row.link, "feed": row.source, "feed_group": row.feed_group,
+        "will_not_fix": row.will_not_fix,
+        "nvd_data": [{"id": alias, "cvss_v3": scores[0] if scores else {}}
+                     for alias in [row.vulnerability_id, *row.aliases]
+                     if alias.startswith("CVE-")],
+        "vendor_data": [], "detected_at": iso(row.detected_at),
+    }
 
 
 # ----------------------------------------------------------------- for the engine
@@ -272,39 +304,3 @@ def version_comparator(package_type: str, a: str, b: str) -> int:
     from app.engine.versions import compare_versions
 
     return compare_versions(a, b)
-
-
-# Anchore's vulnerability types (GET /v1/images/{digest}/vuln/{type}).
-OS_PACKAGE_TYPES = frozenset({"dpkg", "rpm", "apk"})
-VULN_TYPES = ("os", "non-os", "all")
-
-
-def image_vulnerability_list(db: Database, scope: Scope, ref: str,
-                             vuln_type: str = "all") -> list[dict[str, Any]]:
-    """An image's stored vulnerabilities in Anchore's v1 shape (`vuln`, `package`,
-    `severity`, `fix`, `url`, `package_type`, `feed_group`, `package_path`, `nvd_data`...),
-    `os` for distro packages, `non-os` for the rest."""
-    from app.services.images import resolve_image
-
-    if vuln_type not in VULN_TYPES:
-        raise InvalidInputError(f"unknown vulnerability type '{vuln_type}': use one of "
-                                f"{', '.join(VULN_TYPES)}")
-    with db.read() as session:
-        image, _ = resolve_image(session, scope, ref)
-        rows = q.image_vulnerabilities(session, image_pk=image.id or 0)
-    out = []
-    for r in rows:
-        is_os = r.package_type in OS_PACKAGE_TYPES
-        if (vuln_type == "os" and not is_os) or (vuln_type == "non-os" and is_os):
-            continue
-        out.append({
-            "vuln": r.vulnerability_id, "package": f"{r.package_name}-{r.package_version}",
-            "package_name": r.package_name, "package_version": r.package_version,
-            "package_type": r.package_type, "package_path": r.package_location or "None",
-            "severity": r.severity, "fix": ",".join(r.fix_versions or []) or "None",
-            "url": r.link, "feed": r.source, "feed_group": r.feed_group,
-            "nvd_data": [{"id": a, "cvss": r.nvd_cvss} for a in (r.aliases or [])
-                         if a.startswith("CVE-")],
-            "vendor_data": [], "will_not_fix": r.will_not_fix, "aliases": list(r.aliases or []),
-            "detected_at": r.detected_at.isoformat() if r.detected_at else None})
-    return sorted(out, key=lambda v: (v["package_name"], v["package_version"], v["vuln"]))

@@ -51,6 +51,8 @@ def test_image_content_and_ancestors(cli, archives):
     os_rows = cli("image", "content", "example/app:1.0", "os", "-o", "json").json()
     assert [(r["package"], r["version"]) for r in os_rows] == [
         ("bash", "5.2.15-2+b2"), ("tzdata", "2024a-0+deb12u1")]
+    assert set(os_rows[0]) == {"package", "version", "type", "licenses", "license", "origin",
+                               "size"}  # Anchore's listing, as GET .../content/os answers
     text = cli("image", "content", "example/app:1.0", "os").out
     assert text.splitlines()[0].split() == ["PACKAGE", "VERSION", "LICENSES"]
     files = cli("image", "content", "example/app:1.0", "files", "-o", "json").json()
@@ -215,3 +217,12 @@ def test_the_parser_starts_without_the_catalog_engine_or_reports(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, env=env)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_cli_offers_the_listings_the_services_know():
+    # the CLI keeps its own copies so that parsing its arguments imports no database code
+    from app.cli.backend import CONTENT_TYPES
+    from app.cli.image import VULN_TYPES
+    from app.services import images, vulnerabilities
+    assert set(CONTENT_TYPES) <= set(images.CONTENT_TYPES)
+    assert VULN_TYPES == vulnerabilities.VULN_TYPES

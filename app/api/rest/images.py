@@ -33,15 +33,13 @@ from app.errors import InvalidInputError, NotFoundError
 from app.report.anchore_v2 import iso
 from app.services import images, vulnerabilities
 from app.services.accounts import Scope
-from app.services.images import ImageRecord
+from app.services.images import CONTENT_TYPES, ImageRecord
+from app.services.vulnerabilities import VULN_TYPES
 
 ARCHIVE_TYPES = ("application/x-tar", "application/tar", "application/octet-stream",
                  "application/gzip", "application/x-gzip",
                  "application/vnd.oci.image.layout.v1+tar")
-CONTENT_TYPES = ("os", "files", "npm", "gem", "python", "java", "binary", "go", "malware")
-OS_PACKAGE_TYPES = ("dpkg", "apk", "rpm")
 METADATA_TYPES = ("docker_history", "dockerfile")
-VULN_TYPES = ("os", "non-os", "all")
 
 
 class UnsupportedError(InvalidInputError):
@@ -115,35 +113,6 @@ def analysis_summary(analysis: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ content views
-
-
-def _licenses(pkg: Any) -> list[str]:
-    return list(pkg.licenses) or ["Unknown"]
-
-
-def content_items(analysis: Any, content_type: str) -> list[dict[str, Any]]:
-    """Anchore's content listing of one type, from the stored analysis."""
-    packages = analysis.packages
-    if content_type == "os":
-        return [{"package": p.name, "version": p.version, "type": p.type,
-                 "licenses": _licenses(p), "license": " ".join(_licenses(p)),
-                 "origin": p.source or "N/A", "size": None}
-                for p in packages if p.type in OS_PACKAGE_TYPES]
-    if content_type == "files":
-        return [{"filename": f.path, "size": f.size, "type": f.type, "mode": f.mode,
-                 "uid": f.uid, "gid": f.gid, "linkdest": f.link_target, "sha256": f.sha256}
-                for f in analysis.files]
-    if content_type == "java":
-        return [{"package": p.name, "specification-version": "N/A",
-                 "implementation-version": p.version, "maven-version": p.version,
-                 "location": p.location or "N/A", "type": "java", "origin": p.source or "N/A"}
-                for p in packages if p.type == "java"]
-    if content_type in ("npm", "gem", "python", "go"):
-        return [{"package": p.name, "version": p.version, "location": p.location or "N/A",
-                 "type": p.type, "licenses": _licenses(p), "license": " ".join(_licenses(p)),
-                 "origin": p.source or "N/A"}
-                for p in packages if p.type == content_type]
-    return []  # binary, malware: no cataloger or scanner produces them yet
 
 
 def _b64(text: str) -> str:
@@ -339,24 +308,26 @@ def _content_type(request: Request) -> str:
     return ctype
 
 
-async def content_v1(request: Request) -> Response:
+async def _content(request: Request) -> tuple[str, str, Any]:
+    """(image digest, content type, content): a listing, or a metadata text in base64."""
     ctype = _content_type(request)
-    rec, analysis = await call(request, _analysis(request))
+    digest = path_digest(request)
     if ctype in METADATA_TYPES:
-        content: Any = _b64(metadata_text(analysis, ctype))
-    else:
-        content = content_items(analysis, ctype)
-    return ok({"imageDigest": rec.image.digest, "content_type": ctype, "content": content})
+        rec, analysis = await call(request, _analysis(request))
+        return rec.image.digest, ctype, _b64(metadata_text(analysis, ctype))
+    rec, content = await call(
+        request, lambda s: images.image_content(db_of(request), s, digest, ctype))
+    return rec.image.digest, ctype, content
+
+
+async def content_v1(request: Request) -> Response:
+    digest, ctype, content = await _content(request)
+    return ok({"imageDigest": digest, "content_type": ctype, "content": content})
 
 
 async def content_v2(request: Request) -> Response:
-    ctype = _content_type(request)
-    rec, analysis = await call(request, _analysis(request))
-    if ctype in METADATA_TYPES:
-        content: Any = _b64(metadata_text(analysis, ctype))
-    else:
-        content = content_items(analysis, ctype)
-    return ok({"image_digest": rec.image.digest, "content_type": ctype, "content": content})
+    digest, ctype, content = await _content(request)
+    return ok({"image_digest": digest, "content_type": ctype, "content": content})
 
 
 async def metadata_types(request: Request) -> Response:
@@ -396,32 +367,12 @@ async def vuln_types(request: Request) -> Response:
     return ok(list(VULN_TYPES))
 
 
-def vulnerability_record(row: Any) -> dict[str, Any]:
-    """One match as Anchore's vuln view lists it (the fields anchore-cli reads, and more)."""
-    scores = [{"base_score": c.get("base_score", -1.0),
-               "exploitability_score": c.get("exploitability_score", -1.0),
-               "impact_score": c.get("impact_score", -1.0)} for c in row.cvss or []]
-    return {
-        "vuln": row.vulnerability_id, "package": f"{row.package_name}-{row.package_version}",
-        "package_name": row.package_name, "package_version": row.package_version,
-        "package_type": row.package_type, "package_path": row.package_location or "pkgdb",
-        "severity": row.severity.capitalize(),
-        "fix": ", ".join(row.fix_versions) if row.fix_versions else "None",
-        "url": row.link, "feed": row.source, "feed_group": row.feed_group,
-        "will_not_fix": row.will_not_fix,
-        "nvd_data": [{"id": alias, "cvss_v3": scores[0] if scores else {}}
-                     for alias in [row.vulnerability_id, *row.aliases]
-                     if alias.startswith("CVE-")],
-        "vendor_data": [], "detected_at": iso(row.detected_at),
-    }
-
-
 async def _vulns(request: Request) -> tuple[Any, str, list[dict[str, Any]]]:
     vtype, digest = _vuln_type(request), path_digest(request)
     vendor_only = flag(request, "vendor_only", True)
-    image, rows = await call(request, lambda s: vulnerabilities.image_vulnerabilities(
+    image, rows = await call(request, lambda s: vulnerabilities.vulnerability_listing(
         db_of(request), s, digest, vuln_type=vtype, vendor_only=vendor_only))
-    return image, vtype, [vulnerability_record(r) for r in rows]
+    return image, vtype, rows
 
 
 async def vulns_v1(request: Request) -> Response:
