@@ -56,6 +56,10 @@ class Settings:
     # Registries reached over plain HTTP (e.g. "127.0.0.1:5000"), as docker's
     # --insecure-registry: IMAGEGATE_INSECURE_REGISTRIES, comma-separated.
     insecure_registries: tuple[str, ...] = ()
+    # Credentials for pulls from registries (the CLI's `image add REF` and `image check`,
+    # and the server's add by tag): IMAGEGATE_REGISTRY_USERNAME / _PASSWORD.
+    registry_username: str | None = None
+    registry_password: str | None = None
     # HTTP limits: the largest image archive a client may upload, and how long one request
     # may take before it is answered 504 (analysis of an upload included).
     max_upload_bytes: int = 8 * 1024**3
@@ -81,6 +85,8 @@ class Settings:
             insecure_registries=tuple(
                 host.strip() for host in env.get("IMAGEGATE_INSECURE_REGISTRIES", "").split(",")
                 if host.strip()),
+            registry_username=env.get("IMAGEGATE_REGISTRY_USERNAME") or None,
+            registry_password=env.get("IMAGEGATE_REGISTRY_PASSWORD") or None,
             max_upload_bytes=_number(env, "IMAGEGATE_MAX_UPLOAD_BYTES", 8 * 1024**3, int),
             request_timeout=_number(env, "IMAGEGATE_REQUEST_TIMEOUT", 600.0, float),
             check_cache_seconds=_number(env, "IMAGEGATE_CHECK_CACHE_SECONDS", 1.0, float,

@@ -138,15 +138,13 @@ class EmbeddedBackend:
     def add_image(self, source: str, *, tags: list[str], dockerfile: str | None,
                   platform: str | None, insecure_registries: tuple[str, ...] = ()
                   ) -> ImageInfo:
-        import os
-
         from app.cli.console import Progress
         from app.services import images
 
         registry = images.registry_options(
-            insecure_registries=insecure_registries,
-            username=os.environ.get("IMAGEGATE_REGISTRY_USERNAME") or None,
-            password=os.environ.get("IMAGEGATE_REGISTRY_PASSWORD") or None)
+            insecure_registries=(*self.settings.insecure_registries, *insecure_registries),
+            username=self.settings.registry_username,
+            password=self.settings.registry_password)
         with Progress(f"analyzing {source}"):
             analysis = images.analyze_source(source, dockerfile=dockerfile, platform=platform,
                                              registry=registry)

@@ -96,13 +96,12 @@ def analyze_source(source: str | Path, *, dockerfile: str | None = None,
 
 
 def add_from_registry(db: Database, scope: Scope, ref: str, *,
-                      insecure_registries: tuple[str, ...] = (),
+                      registry: RegistryOptions | None = None,
                       dockerfile: str | None = None) -> ImageRecord:
-    """Pull `ref` from its registry, analyze it and store it under that tag (plain HTTP only
-    for the `insecure_registries` hosts)."""
+    """Pull `ref` from its registry (reached as `registry` says: see `registry_options`),
+    analyze it and store it under that tag."""
     scope.require_write()
-    options = registry_options(insecure_registries=insecure_registries)
-    analysis = analyze_source(ref, registry=options, dockerfile=dockerfile)
+    analysis = analyze_source(ref, registry=registry, dockerfile=dockerfile)
     return add_image(db, scope, analysis, tags=[ref])
 
 

@@ -29,7 +29,8 @@ CHILD = [D("app"), F("app/run.sh", "#!/bin/sh\n", 0o755),
          F("usr/bin/newgrp", b"\x7fELF", 0o4755)]
 ENV_NAMES = ("IMAGEGATE_URL", "IMAGEGATE_DATABASE_URL", "IMAGEGATE_ACCOUNT", "NO_COLOR",
              "IMAGEGATE_ADMIN_PASSWORD", "IMAGEGATE_USERNAME", "IMAGEGATE_PASSWORD",
-             "IMAGEGATE_API_KEY")
+             "IMAGEGATE_API_KEY", "IMAGEGATE_INSECURE_REGISTRIES", "IMAGEGATE_REGISTRY_USERNAME",
+             "IMAGEGATE_REGISTRY_PASSWORD")
 
 
 def rule(rule_id, gate, trigger, action, **params):

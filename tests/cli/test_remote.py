@@ -12,7 +12,8 @@ import pytest
 from app.errors import InvalidInputError
 from app.services import accounts
 from tests.analysis.builders import D, F, docker_archive, oci_layout
-from tests.analysis.test_registry import setup  # noqa: F401 - the registry fixture
+from tests.analysis.registry_server import htpasswd, start_registry
+from tests.analysis.test_registry import USERS, setup  # noqa: F401 - the registry fixture
 from tests.api.conftest import ADMIN_PASSWORD, Live, serve
 from tests.cli.conftest import Cli, Result, strict_policy
 from tests.services.test_feeds import GRYPE, POLICY, PYPA, python_layer
@@ -291,6 +292,26 @@ def test_a_reference_not_in_the_catalog_is_pulled_by_the_server(cli, tmp_path, m
         assert known.code == 0  # in the catalog now: nothing to pull
         missing = both.remote("image", "add", "127.0.0.1:9/example/nope:1")
         assert missing.code == 2 and len(missing.err.splitlines()) == 1
+
+
+def test_the_server_pulls_with_its_own_registry_credentials(cli, tmp_path, monkeypatch,
+                                                             setup):  # noqa: F811
+    path = htpasswd(setup.work / "server-htpasswd", USERS)
+    registry = start_registry(setup.work / "server-basic-registry", setup.storage,
+                              auth={"htpasswd": {"realm": "basic-realm", "path": str(path)}})
+    ref = f"{registry.host}/test/app:1.0"
+    try:
+        with serve("sqlite", tmp_path / "server", IMAGEGATE_INSECURE_REGISTRIES=registry.host,
+                   IMAGEGATE_REGISTRY_USERNAME="alice",
+                   IMAGEGATE_REGISTRY_PASSWORD="wonderland") as live:
+            monkeypatch.setenv("IMAGEGATE_USERNAME", "admin")
+            monkeypatch.setenv("IMAGEGATE_PASSWORD", ADMIN_PASSWORD)
+            both = Both(cli, live)
+            added = both.remote("image", "add", ref)
+            assert added.code == 0, added.err
+            assert ref in both.remote("image", "list").out
+    finally:
+        registry.stop()
 
 
 def test_answers_that_are_not_imagegate_errors_are_one_line_reasons():

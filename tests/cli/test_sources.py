@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.analysis.test_registry import setup  # noqa: F401 - the registry fixture
+from tests.analysis.registry_server import htpasswd, start_registry
+from tests.analysis.test_registry import USERS, setup  # noqa: F401 - the registry fixture
 
 SYFT = Path(__file__).resolve().parents[1] / "analysis" / "data" / "syft-alpine-3.19.json"
 
@@ -39,3 +40,21 @@ def test_one_step_check_of_a_registry_reference(cli, setup):  # noqa: F811
     added = cli("image", "add", f"{host}/test/app:1.0", "--insecure-registry", host,
                 "--tag", "example/mirror:1")
     assert added.code == 0 and "docker.io/example/mirror:1" in added.out
+
+
+def test_registry_credentials_and_hosts_come_from_the_environment(cli, setup, monkeypatch):  # noqa: F811
+    path = htpasswd(setup.work / "cli-htpasswd", USERS)
+    registry = start_registry(setup.work / "cli-basic-registry", setup.storage,
+                              auth={"htpasswd": {"realm": "basic-realm", "path": str(path)}})
+    try:
+        ref = f"{registry.host}/test/app:1.0"
+        monkeypatch.setenv("IMAGEGATE_INSECURE_REGISTRIES", f"other.example:5000,{registry.host}")
+        refused = cli("image", "check", ref)
+        assert refused.code == 2 and "asks for a username and password" in refused.err
+        monkeypatch.setenv("IMAGEGATE_REGISTRY_USERNAME", "alice")
+        monkeypatch.setenv("IMAGEGATE_REGISTRY_PASSWORD", "wonderland")
+        passed = cli("image", "check", ref, "-o", "json")
+        assert passed.code == 0, passed.err
+        assert passed.json()["tag"] == ref
+    finally:
+        registry.stop()

@@ -35,6 +35,7 @@ from app.services import images, vulnerabilities
 from app.services.accounts import Scope
 from app.services.images import CONTENT_TYPES, ImageRecord
 from app.services.vulnerabilities import VULN_TYPES
+from app.settings import Settings
 
 ARCHIVE_TYPES = ("application/x-tar", "application/tar", "application/octet-stream",
                  "application/gzip", "application/x-gzip",
@@ -225,13 +226,15 @@ async def _add_upload(request: Request, scope: Scope) -> ImageRecord:
     return await in_thread(lambda: images.add_image(db, scope, analysis, tags=tags or None))
 
 
-def _registry_add(db: Any, scope: Scope, ref: str, force: bool,
-                  insecure_registries: tuple[str, ...], dockerfile: str | None) -> ImageRecord:
+def _registry_add(db: Any, settings: Settings, scope: Scope, ref: str, force: bool,
+                  dockerfile: str | None) -> ImageRecord:
     known = images.known_tag(db, scope, ref)
     if known is not None and not force and dockerfile is None:
         return known  # Anchore answers an add of a known tag with the existing record
-    return images.add_from_registry(db, scope, ref, insecure_registries=insecure_registries,
-                                    dockerfile=dockerfile)
+    registry = images.registry_options(insecure_registries=settings.insecure_registries,
+                                       username=settings.registry_username,
+                                       password=settings.registry_password)
+    return images.add_from_registry(db, scope, ref, registry=registry, dockerfile=dockerfile)
 
 
 def _dockerfile_of(body: Any) -> str | None:
@@ -272,8 +275,8 @@ async def _add(request: Request) -> ImageRecord:
     ref, dockerfile = _ref_of(body), _dockerfile_of(body)
     force = flag(request, "force", False)
     flag(request, "autosubscribe", True)
-    db, insecure = db_of(request), request.app.state.settings.insecure_registries
-    return await in_thread(lambda: _registry_add(db, scope, ref, force, insecure, dockerfile))
+    db, settings = db_of(request), request.app.state.settings
+    return await in_thread(lambda: _registry_add(db, settings, scope, ref, force, dockerfile))
 
 
 async def add_image_v1(request: Request) -> Response:
