@@ -64,8 +64,8 @@ class Settings:
     # may take before it is answered 504 (analysis of an upload included).
     max_upload_bytes: int = 8 * 1024**3
     request_timeout: float = 600.0
-    # How long one server process reuses a rendered check response (0: never). A write in
-    # the same process clears them at once; other processes may answer this long after it.
+    # How long one server process reuses a rendered check response at most (0: never): any
+    # write ends it sooner; this bounds what no write announces (allowlist expiry by time).
     check_cache_seconds: float = 1.0
     graphql: GraphQLLimits = field(default_factory=GraphQLLimits)
 

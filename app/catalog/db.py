@@ -13,10 +13,12 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import ORMExecuteState, sessionmaker
 from sqlmodel import Session, create_engine
+
+from app.catalog.changes import NOTIFY, ChangeToken, PostgresChanges, SqliteChanges
 
 
 def normalize_url(url: str) -> str:
@@ -70,6 +72,8 @@ class Database:
         self._reads = sessionmaker(readers, class_=Session, expire_on_commit=False)
         event.listen(self._reads, "do_orm_execute", _refuse_write_statement)
         event.listen(self._reads, "before_flush", _refuse_flush)
+        self._changes: ChangeToken | None = None
+        self._changes_lock = threading.Lock()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -81,6 +85,8 @@ class Database:
             finally:
                 _WRITING.reset(token)
             yield session
+            if not self.is_sqlite:
+                session.execute(text(NOTIFY))  # delivered to listeners when this commits
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -88,8 +94,39 @@ class Database:
         with self._reads() as session:
             yield session
 
+    def change_token(self) -> int:
+        """A token that differs after any committed write, by any process (see
+        catalog/changes.py): what is derived from the catalog holds while it stays."""
+        with self._changes_lock:
+            if self._changes is None:
+                self._changes = self._watch_changes()
+        return self._changes.token()
+
+    def _watch_changes(self) -> ChangeToken:
+        url = make_url(self.url)
+        if not self.is_sqlite:
+            return PostgresChanges(url.set(drivername="postgresql")
+                                   .render_as_string(hide_password=False))
+        if url.database and url.database != ":memory:":
+            return SqliteChanges(url.database)
+        return _Private()
+
     def dispose(self) -> None:
+        with self._changes_lock:
+            if self._changes is not None:
+                self._changes.close()
+                self._changes = None
         self.engine.dispose()
+
+
+class _Private:
+    """An in-memory SQLite database: no other process can change it."""
+
+    def token(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
 
 
 class ReadOnlySessionError(RuntimeError):

@@ -166,14 +166,30 @@ def serve(kind: str, tmp: Path, **env: str) -> Iterator[Live]:
     """Migrate a fresh catalog, create the admin, and serve it with uvicorn in a thread on a
     socket bound to a free loopback port."""
     url = database_url(kind, tmp)
+    db = Database(url)
+    initialize(db, admin_password=ADMIN_PASSWORD)
+    try:
+        with serve_database(url, tmp, db=db, **env) as live:
+            yield live
+    finally:
+        db.dispose()
+        if kind == "postgresql":
+            drop_postgres_database(url)
+
+
+@contextmanager
+def serve_database(url: str, tmp: Path, *, db: Database | None = None,
+                   **env: str) -> Iterator[Live]:
+    """Serve an existing catalog (with a Database of its own unless `db` is given, as
+    another worker of the same deployment would)."""
     settings = Settings.from_env({"IMAGEGATE_HOME": str(tmp / "home"),
                                   "IMAGEGATE_DATABASE_URL": url,
                                   "IMAGEGATE_ADMIN_PASSWORD": ADMIN_PASSWORD, **env})
-    db = Database(url)
-    initialize(db, admin_password=ADMIN_PASSWORD)
+    own = db is None
+    database = Database(url) if db is None else db
     sock = free_socket()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db=db), log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db=database),
+                                           log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -182,14 +198,14 @@ def serve(kind: str, tmp: Path, **env: str) -> Iterator[Live]:
         time.sleep(0.02)
     host, port = sock.getsockname()
     try:
-        yield Live(f"http://{host}:{port}", tmp / "home", db, settings, kind)
+        yield Live(f"http://{host}:{port}", tmp / "home", database, settings,
+                   "sqlite" if database.is_sqlite else "postgresql")
     finally:
         server.should_exit = True
         thread.join(30)
         sock.close()
-        db.dispose()
-        if kind == "postgresql":
-            drop_postgres_database(url)
+        if own:
+            database.dispose()
 
 
 def drop_postgres_database(url: str) -> None:

@@ -24,6 +24,7 @@ from tests.api.conftest import (
     free_socket,
     policy_doc,
     serve,
+    serve_database,
     upload,
 )
 
@@ -402,6 +403,35 @@ def test_a_write_is_seen_by_the_next_check(live: Live, world) -> None:
     assert c.get(url).json()["evaluations"][0]["status"] == "pass"
     c.put("/v1/policies/checks", json={"policyId": "checks", "policybundle": policy_doc()})
     assert c.get(url).json()["evaluations"][0]["status"] == "fail"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_write_through_one_worker_ends_the_cached_checks_of_another(tmp_path, archives,
+                                                                      kind) -> None:
+    """Two servers on one catalog, each with its own pool (as two workers are): a check
+    cached by one is not served once the other has written, long before the cache's
+    time limit (an hour here)."""
+    hour = {"IMAGEGATE_CHECK_CACHE_SECONDS": "3600"}
+    with serve(kind, tmp_path / "a", **hour) as one, \
+            serve_database(one.settings.database_url, tmp_path / "b", **hour) as other:
+        writer, reader = one.client(), other.client()
+        writer.post("/v1/policies", json=policy_doc()).raise_for_status()
+        writer.put("/v2/policies/checks?active=true").raise_for_status()
+        digest = upload(writer, archives.child, "example/app:1.0")[0]["imageDigest"]
+        url = f"/v2/images/{digest}/check?tag={APP}"
+        statuses = [reader.get(url).json()["evaluations"][0]["status"] for _ in range(3)]
+        assert statuses == ["fail"] * 3  # the last two from the reader's cache
+        item = {"id": "all-files", "gate": "files", "trigger_id": "*"}
+        writer.put("/v1/policies/checks", json={"policyId": "checks",
+                                                "policybundle": policy_doc(items=(item,))})
+        # SQLite's data_version moves at once; a PostgreSQL notification takes a moment
+        deadline = time.monotonic() + (0 if kind == "sqlite" else 2)
+        while True:
+            status = reader.get(url).json()["evaluations"][0]["status"]
+            if status == "pass" or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        assert status == "pass"
 
 
 def test_checks_without_the_response_cache(tmp_path, archives) -> None:

@@ -62,7 +62,7 @@ def _check(request: Request, ref: str, *, v1: bool) -> Callable[[Scope], Any]:
 
 
 async def _answer(request: Request, work: Callable[[Scope], Any]) -> Response:
-    """The check's response, from the process's short-lived cache when it has it (see
+    """The check's response, from the process's cache while the catalog is unchanged (see
     app/api/rest/cache.py); interactive checks are always evaluated afresh."""
     cache: ResponseCache = request.app.state.check_cache
     if not cache.enabled or flag(request, "interactive", False):
@@ -72,10 +72,12 @@ async def _answer(request: Request, work: Callable[[Scope], Any]) -> Response:
         scope = await call(request, lambda s: s)
     key = (scope.account_id, request.scope["path"], request.scope["query_string"].decode("latin-1"))
 
+    db = db_of(request)
+
     async def compute() -> bytes:
-        generation = cache.generation
+        generation, token = cache.generation, db.change_token()
         body = bytes(ok(await in_thread(lambda: work(scope))).body)
-        cache.put(key, body, generation)
+        cache.put(key, body, generation, token)
         return body
 
     async def refresh() -> None:
@@ -87,7 +89,7 @@ async def _answer(request: Request, work: Callable[[Scope], Any]) -> Response:
             cache.refreshing.discard(key)
 
     while True:
-        found = cache.get(key)
+        found = cache.get(key, db.change_token())
         if found is not None:
             body, fresh = found
             if not fresh and key not in cache.refreshing:
