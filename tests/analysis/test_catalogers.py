@@ -313,15 +313,6 @@ def test_rpm_sqlite(tmp_path: Path) -> None:
     )
 
 
-def test_rpm_berkeley_db_is_reported_unsupported(tmp_path: Path) -> None:
-    layers = [[F("var/lib/rpm/Packages", b"\0" * 64)]]
-    result = analyze(docker_archive(str(tmp_path / "bdb.tar"), layers).path)
-    assert [p for p in result.packages if p.type == "rpm"] == []
-    assert result.warnings == ("/var/lib/rpm/Packages: rpm Berkeley DB databases are not "
-                               "supported (only rpmdb.sqlite); rpm packages were not "
-                               "cataloged",)
-
-
 def test_deleted_database_catalogs_nothing(tmp_path: Path) -> None:
     layers = [[F("lib/apk/db/installed", APK_BASE)], [WH("lib/apk/db/installed")]]
     result = analyze(docker_archive(str(tmp_path / "gone.tar"), layers).path)
