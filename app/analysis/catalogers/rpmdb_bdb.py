@@ -30,7 +30,7 @@ from typing import Literal
 
 HASH_MAGIC = 0x061561
 OTHER_MAGICS = {0x053162: "btree", 0x042253: "queue", 0x074582: "heap"}
-HASH_VERSIONS = range(8, 11)  # Berkeley DB 4.3 to 6.x; the versions rpm's reader takes too
+HASH_VERSIONS = range(8, 11)  # the ones rpm's own reader takes; db5.3 writes 9
 P_HASH_UNSORTED, P_OVERFLOW, P_HASHMETA, P_HASH = 2, 7, 8, 13
 H_KEYDATA, H_DUPLICATE, H_OFFPAGE, H_OFFDUP = 1, 2, 3, 4
 PAGE_HEADER_SIZE = 26
