@@ -8,6 +8,8 @@ import hashlib
 import io
 import json
 import os
+import sqlite3
+import struct
 import tarfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,3 +207,42 @@ def oci_archive(path: str, workdir: str, layers: list[list[E]], **kw: Any) -> Bu
     tar_directory(workdir, path)
     built.path = path
     return built
+
+
+def rpm_header(tags: dict[int, tuple[int, object]]) -> bytes:
+    """An rpm header blob as the rpmdb stores it: {tag: (type, value)}, index + data store."""
+    index, store = b"", b""
+    for tag, (type_, value) in sorted(tags.items()):
+        if type_ == 4:  # INT32 array: 4-byte aligned
+            store += b"\0" * (-len(store) % 4)
+        offset = len(store)
+        if type_ == 6:
+            assert isinstance(value, str)
+            store += value.encode() + b"\0"
+            count = 1
+        elif type_ == 8:
+            assert isinstance(value, list)
+            store += b"".join(v.encode() + b"\0" for v in value)
+            count = len(value)
+        elif type_ == 4:
+            assert isinstance(value, list)
+            store += struct.pack(f">{len(value)}I", *value)
+            count = len(value)
+        elif type_ == 3:
+            assert isinstance(value, list)
+            store += struct.pack(f">{len(value)}H", *value)
+            count = len(value)
+        index += struct.pack(">iiii", tag, type_, offset, count)
+    return struct.pack(">ii", len(tags), len(store)) + index + store
+
+
+def rpmdb(packages: list[bytes]) -> bytes:
+    """A real rpmdb.sqlite (as rpm creates its Packages table) holding these header blobs."""
+    path = ":memory:"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB)")
+    conn.executemany("INSERT INTO Packages (blob) VALUES (?)", [(b,) for b in packages])
+    conn.commit()
+    data = conn.serialize()
+    conn.close()
+    return data

@@ -6,8 +6,6 @@ import io
 import json
 import os
 import shutil
-import sqlite3
-import struct
 import zipfile
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 
 from app.analysis import AnalysisLimits, ImageAnalysis, PackageFileRecord, analyze
 from app.analysis.catalogers.go import MAGIC
-from tests.analysis.builders import WH, D, F, S, docker_archive, oci_layout
+from tests.analysis.builders import WH, D, F, S, docker_archive, oci_layout, rpm_header, rpmdb
 
 DEBIAN_OS_RELEASE = ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\n'
                      'VERSION_ID="12"\nID=debian\n')
@@ -279,44 +277,7 @@ def test_go_buildinfo_of_a_real_binary(tmp_path: Path) -> None:
     assert stdlib[0].location == "/usr/bin/tool" and result.warnings == ()
 
 
-# -- rpm: an rpmdb.sqlite built here, headers encoded as rpm writes them ---------------------
-
-def rpm_header(tags: dict[int, tuple[int, object]]) -> bytes:
-    index, store = b"", b""
-    for tag, (type_, value) in sorted(tags.items()):
-        if type_ == 4:  # INT32 array: 4-byte aligned
-            store += b"\0" * (-len(store) % 4)
-        offset = len(store)
-        if type_ == 6:
-            assert isinstance(value, str)
-            store += value.encode() + b"\0"
-            count = 1
-        elif type_ == 8:
-            assert isinstance(value, list)
-            store += b"".join(v.encode() + b"\0" for v in value)
-            count = len(value)
-        elif type_ == 4:
-            assert isinstance(value, list)
-            store += struct.pack(f">{len(value)}I", *value)
-            count = len(value)
-        elif type_ == 3:
-            assert isinstance(value, list)
-            store += struct.pack(f">{len(value)}H", *value)
-            count = len(value)
-        index += struct.pack(">iiii", tag, type_, offset, count)
-    return struct.pack(">ii", len(tags), len(store)) + index + store
-
-
-def rpmdb(packages: list[bytes]) -> bytes:
-    path = ":memory:"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB)")
-    conn.executemany("INSERT INTO Packages (blob) VALUES (?)", [(b,) for b in packages])
-    conn.commit()
-    data = conn.serialize()
-    conn.close()
-    return data
-
+# -- rpm: an rpmdb.sqlite (builders.rpmdb) of headers encoded as rpm writes them --------------
 
 def test_rpm_sqlite(tmp_path: Path) -> None:
     bash = rpm_header({1000: (6, "bash"), 1001: (6, "5.1.8"), 1002: (6, "6.el9"),
@@ -350,15 +311,6 @@ def test_rpm_sqlite(tmp_path: Path) -> None:
         PackageFileRecord(path="/etc/bashrc", digest="cd" * 32, digest_algorithm="sha256",
                           mode=0o100644, size=20, is_config=True),
     )
-
-
-def test_rpm_berkeley_db_is_reported_unsupported(tmp_path: Path) -> None:
-    layers = [[F("var/lib/rpm/Packages", b"\0" * 64)]]
-    result = analyze(docker_archive(str(tmp_path / "bdb.tar"), layers).path)
-    assert [p for p in result.packages if p.type == "rpm"] == []
-    assert result.warnings == ("/var/lib/rpm/Packages: rpm Berkeley DB databases are not "
-                               "supported (only rpmdb.sqlite); rpm packages were not "
-                               "cataloged",)
 
 
 def test_deleted_database_catalogs_nothing(tmp_path: Path) -> None:

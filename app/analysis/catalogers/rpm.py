@@ -1,19 +1,26 @@
-"""RPM packages from the sqlite rpmdb (`rpmdb.sqlite`, RHEL 9 / Fedora 33+ / SUSE), read with
-the standard library's sqlite3 from an in-memory copy; each `Packages.blob` is an rpm header
-(index entries + data store, big-endian) parsed here.
+"""RPM packages from the rpm database in any of its three formats, newest first:
 
-The Berkeley DB (`/var/lib/rpm/Packages`, RHEL ≤ 8) and ndb (`Packages.db`) formats are not
-supported: the analysis says so in its warnings and catalogs no rpm packages."""
+- sqlite (`rpmdb.sqlite`, RHEL 9 / Fedora 33+ / current SUSE), read with the standard
+  library's sqlite3 from an in-memory copy;
+- ndb (`Packages.db`, rpm 4.16+ on SUSE / openSUSE before sqlite), `rpmdb_ndb`;
+- Berkeley DB hash (`Packages`, CentOS / RHEL ≤ 8, Amazon Linux 2, UBI 7/8), `rpmdb_bdb`.
+
+Each value of each format is an rpm header (index entries + data store, big-endian), parsed
+here. When an image has several formats, the newest is the one read: an older file beside
+it is one left behind by a conversion. A database that cannot be read is a warning naming
+the file and the reason, and no rpm packages come from it."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from app.analysis.catalogers.base import CatalogContext, distro_qualifier, introduced_in, purl
+from app.analysis.catalogers.rpmdb_bdb import BerkeleyDBError, open_hash
+from app.analysis.catalogers.rpmdb_ndb import NdbError, ndb_blobs
 from app.analysis.errors import AnalysisLimits
 from app.analysis.filesystem import Capture, SnifferFactory
 from app.analysis.model import PackageFileRecord, PackageRecord
@@ -105,6 +112,19 @@ def header_package(tags: dict[int, Any]) -> dict[str, Any]:
             "source": source, "files": tuple(files)}
 
 
+def _header_packages(blobs: Iterable[tuple[object, bytes]]) -> tuple[dict[str, Any], ...]:
+    """The packages of (header number, header blob) pairs; gpg-pubkey entries are keys."""
+    out = []
+    for number, blob in blobs:
+        try:
+            pkg = header_package(parse_header(blob))
+        except (RpmHeaderError, struct.error) as exc:
+            raise RpmHeaderError(f"header {number}: {exc}") from exc
+        if pkg["name"] and pkg["name"] != "gpg-pubkey":
+            out.append(pkg)
+    return tuple(out)
+
+
 def parse_sqlite(path: str, data: bytes) -> tuple[dict[str, Any], ...] | str:
     """Packages of an rpmdb.sqlite, or a message saying why it could not be read."""
     if not data.startswith(b"SQLite format 3\0"):
@@ -114,17 +134,39 @@ def parse_sqlite(path: str, data: bytes) -> tuple[dict[str, Any], ...] | str:
     conn = sqlite3.connect(":memory:")
     try:
         conn.deserialize(bytes(image))
-        rows = conn.execute("SELECT blob FROM Packages").fetchall()
-        out = []
-        for (blob,) in rows:
-            pkg = header_package(parse_header(bytes(blob)))
-            if pkg["name"] and pkg["name"] != "gpg-pubkey":
-                out.append(pkg)
-        return tuple(out)
-    except (sqlite3.Error, RpmHeaderError, struct.error) as exc:
+        rows = conn.execute("SELECT hnum, blob FROM Packages").fetchall()
+        return _header_packages((hnum, bytes(blob)) for hnum, blob in rows)
+    except (sqlite3.Error, RpmHeaderError) as exc:
         return f"{path}: unreadable rpm database: {exc}"
     finally:
         conn.close()
+
+
+NEXT_INSTANCE_KEY = b"\0\0\0\0"  # header number 0 holds rpm's instance counter, no header
+
+
+def parse_bdb(path: str, data: bytes) -> tuple[dict[str, Any], ...] | str:
+    """Packages of a Berkeley DB `Packages`, or a message saying why it could not be read."""
+    try:
+        db = open_hash(data)
+        items = [(key, value) for key, value in db.items() if key != NEXT_INSTANCE_KEY]
+        return _header_packages((int.from_bytes(key, db.byteorder), value)
+                                for key, value in items)
+    except (BerkeleyDBError, RpmHeaderError) as exc:
+        return f"{path}: unreadable rpm Berkeley DB database: {exc}"
+
+
+def parse_ndb(path: str, data: bytes) -> tuple[dict[str, Any], ...] | str:
+    """Packages of an ndb `Packages.db`, or a message saying why it could not be read."""
+    try:
+        return _header_packages(ndb_blobs(data))
+    except (NdbError, RpmHeaderError) as exc:
+        return f"{path}: unreadable rpm ndb database: {exc}"
+
+
+ParseDatabase = Callable[[str, bytes], "tuple[dict[str, Any], ...] | str"]
+FORMATS: tuple[tuple[tuple[str, ...], ParseDatabase], ...] = (  # newest first
+    (SQLITE_DBS, parse_sqlite), (NDB_DBS, parse_ndb), (BDB_DBS, parse_bdb))
 
 
 def _keys(value: Any) -> set[tuple[str, str]]:
@@ -135,33 +177,29 @@ class RpmCataloger:
     name = "rpm"
 
     def captures(self, limits: AnalysisLimits) -> Sequence[Capture]:
-        return [Capture(re.compile("|".join(re.escape(p) for p in SQLITE_DBS)), parse_sqlite,
-                        keep_history=True, max_size=max(limits.max_capture_size, 256 * 1024**2))]
+        size = max(limits.max_capture_size, 256 * 1024**2)
+        return [Capture(re.compile("|".join(re.escape(p) for p in paths)), parse,
+                        keep_history=True, max_size=size) for paths, parse in FORMATS]
 
     def sniffers(self) -> Sequence[tuple[str, SnifferFactory]]:
         return ()
 
     def catalog(self, ctx: CatalogContext) -> Iterable[PackageRecord]:
         fs = ctx.fs
-        found_sqlite = False
-        for path in SQLITE_DBS:
-            db = fs.get(path)
-            if db is None:
-                if fs.exists(path):
+        for paths, _parse in FORMATS:
+            # /var/lib/rpm is often a link to /usr/lib/sysimage/rpm: one file, read once
+            present = [p for p in dict.fromkeys(fs.resolve(p) for p in paths) if fs.exists(p)]
+            for path in present:
+                db = fs.get(path)
+                if db is None:
                     fs.warnings.append(f"{path}: rpm database larger than the capture limit; "
                                        "rpm packages were not cataloged")
-                continue
-            found_sqlite = True
-            if isinstance(db.value, str):
-                fs.warnings.append(db.value)
-                continue
-            yield from self._packages(ctx, path, db.value, db.history, db.layer)
-        if not found_sqlite:
-            for path in (*BDB_DBS, *NDB_DBS):
-                if fs.exists(path):
-                    kind = "Berkeley DB" if path in BDB_DBS else "ndb"
-                    fs.warnings.append(f"{path}: rpm {kind} databases are not supported "
-                                       "(only rpmdb.sqlite); rpm packages were not cataloged")
+                elif isinstance(db.value, str):
+                    fs.warnings.append(db.value)
+                else:
+                    yield from self._packages(ctx, path, db.value, db.history, db.layer)
+            if present:
+                return  # the newest format in the image is the database rpm uses
 
     def _packages(self, ctx: CatalogContext, path: str, packages: Iterable[dict[str, Any]],
                   history: Any, layer: str | None) -> Iterable[PackageRecord]:
