@@ -16,8 +16,6 @@ import sqlite3
 import threading
 from typing import Protocol
 
-import psycopg
-
 CHANNEL = "imagegate_catalog"
 NOTIFY = f"SELECT pg_notify('{CHANNEL}', '')"
 RECONNECT_SECONDS = 1.0
@@ -61,6 +59,8 @@ class PostgresChanges:
         self._stop.set()
 
     def _listen(self) -> None:
+        import psycopg  # here: the CLI on SQLite never pays for importing it
+
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True) as connection:
