@@ -231,6 +231,21 @@ def test_account_scoping(page, site):
     page.get_by_role("alert").filter(has_text="may not act in another account").wait_for()
 
 
+def test_signing_out_of_an_image_page_renders_the_form_once(page, site):
+    """What is typed right after Sign out stays: the form is not drawn a second time when
+    the route moves back to the images list."""
+    sign_in(page, "alice", "alice-pw")
+    page.goto(image_url(site.digests["app"]))
+    page.get_by_role("heading", name="Image not found").wait_for()
+    page.evaluate("""() => {
+        document.getElementById("sign-out").click();
+        window.firstForm = document.getElementById("sign-in-form");
+    }""")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.firstForm.isConnected")
+    assert page.evaluate("() => location.hash") == "#/images"
+
+
 def test_an_admin_acts_in_another_account(page, site):
     sign_in(page, account="team")
     page.locator("table.images tbody tr").first.wait_for()

@@ -134,8 +134,9 @@ document.querySelector(".skip").addEventListener("click", (e) => {
   (main.querySelector("h1") || main).focus();
 });
 document.getElementById("sign-out").addEventListener("click", () => {
+  // replaceState fires no hashchange: a second render would wipe what is being typed
+  history.replaceState(null, "", "#/images");
   signedOut("Signed out.");
-  location.hash = "#/images";
 });
 
 function guard(err, retry) {
