@@ -60,7 +60,7 @@ async def feeds(request: Request) -> Response:
     never synced until the first `imagegate feed import`."""
     groups = await call(request, lambda s: feed_service.list_feeds(db_of(request)))
     synced = [g.last_sync for g in groups if g.last_sync]
-    started = STARTED.isoformat().replace("+00:00", "Z")
+    started = iso(STARTED)
     return ok([{"name": "vulnerabilities", "enabled": True,
                 "last_full_sync": iso(max(synced)) if synced else None,
                 "created_at": started, "updated_at": iso(max(synced)) if synced else started,
