@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -40,6 +41,22 @@ class _InvalidatingChecks:
                 scope["app"].state.check_cache.invalidate()
 
 
+_GC_TUNED = False
+
+
+def _tune_gc() -> None:
+    """Once per server process, after start-up: what is loaded by then (libraries, schema,
+    routes) lives as long as the process, so collections stop walking it (gc.freeze), and
+    they run less often: a response with thousands of findings allocates far more objects
+    than the default 700 between collections, and spent a fifth of its time collecting."""
+    global _GC_TUNED
+    if not _GC_TUNED:
+        _GC_TUNED = True
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, *gc.get_threshold()[1:])
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
     """The app for `settings` (default: from the environment). Refuses an unmigrated
     database with a message saying what to run."""
@@ -49,6 +66,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        _tune_gc()
         yield
         if db is None:
             database.dispose()
