@@ -5,7 +5,10 @@ with `GET /v2/images/{digest}/check` one after another on one keep-alive connect
 same run, on the same `uvicorn` server (a subprocess on a loopback socket bound to port 0).
 
     .venv/bin/python scripts/bench_graphql.py [--images 100] [--findings 100] [--runs 15]
-        [--database-url postgresql://...]
+        [--database-url URL_OF_AN_EMPTY_DATABASE | --postgres [SERVER_URL]]
+
+`--postgres` creates a database of its own on that server (default: the test server) and
+drops it afterwards.
 
 Targets: GraphQL p50 <= 1 s, and <= 1.5x the REST loop. When the REST route is not served
 (it is written in another issue), the comparison is reported as pending.
@@ -132,9 +135,26 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=100)
     parser.add_argument("--findings", type=int, default=100)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--database-url", help="default: a SQLite file in a temporary "
-                                               "directory")
+    parser.add_argument("--database-url", help="an empty database (default: a SQLite file "
+                                               "in a temporary directory)")
+    parser.add_argument("--postgres", metavar="SERVER_URL", nargs="?",
+                        const="postgresql://postgres@127.0.0.1:5432/test",
+                        help="a new database on this PostgreSQL server, dropped afterwards")
     args = parser.parse_args()
+    if args.postgres:
+        from tests.api.conftest import drop_postgres_database
+        from tests.conftest import postgres_database
+
+        os.environ["IMAGEGATE_TEST_POSTGRES_URL"] = args.postgres
+        args.database_url = postgres_database(f"imagegate_bench_graphql_{os.getpid()}")
+        try:
+            return bench(args)
+        finally:
+            drop_postgres_database(args.database_url)
+    return bench(args)
+
+
+def bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-graphql-") as tmp:
         work = Path(tmp)
         url = args.database_url or f"sqlite:///{work / 'imagegate.db'}"
