@@ -142,8 +142,7 @@ def main() -> int:
                         help="a new database on this PostgreSQL server, dropped afterwards")
     args = parser.parse_args()
     if args.postgres:
-        from tests.api.conftest import drop_postgres_database
-        from tests.conftest import postgres_database
+        from tests.conftest import drop_postgres_database, postgres_database
 
         os.environ["IMAGEGATE_TEST_POSTGRES_URL"] = args.postgres
         args.database_url = postgres_database(f"imagegate_bench_graphql_{os.getpid()}")

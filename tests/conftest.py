@@ -36,6 +36,18 @@ def postgres_database(name: str) -> str:
     return server.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_postgres_database(url: str) -> None:
+    """Drop a database `postgres_database` made (connections to it are ended)."""
+    parsed = make_url(normalize_url(url))
+    admin = create_engine(parsed.set(database=make_url(normalize_url(POSTGRES_URL)).database),
+                          isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "imagegate.db"
@@ -46,12 +58,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     url = postgres_database(f"imagegate_test_{os.getpid()}")
     db = Database(url)
     migrate(db)
     db.dispose()
-    return url
+    yield url
+    drop_postgres_database(url)  # the server outlives the run: leave it as it was
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -19,17 +19,15 @@ import httpx
 import jsonschema_rs
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from app.api import create_app
 from app.api.rest import document
-from app.catalog.db import Database, normalize_url
+from app.catalog.db import Database
 from app.services import accounts
 from app.services.setup import initialize
 from app.settings import Settings
 from tests.analysis.builders import D, F, docker_archive
-from tests.conftest import POSTGRES_URL, postgres_database
+from tests.conftest import drop_postgres_database, postgres_database
 
 ADMIN_PASSWORD = "admin-pw"
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12"\n'
@@ -206,15 +204,6 @@ def serve_database(url: str, tmp: Path, *, db: Database | None = None,
         sock.close()
         if own:
             database.dispose()
-
-
-def drop_postgres_database(url: str) -> None:
-    parsed = make_url(normalize_url(url))
-    admin = create_engine(parsed.set(database=make_url(normalize_url(POSTGRES_URL)).database),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def admin_scope(db: Database) -> accounts.Scope:

@@ -18,7 +18,7 @@ from app.catalog.schema import (
     migrate,
     require_current,
 )
-from tests.conftest import postgres_database
+from tests.conftest import drop_postgres_database, postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -29,6 +29,8 @@ def empty_db(request, tmp_path):
         db = Database(postgres_database(f"imagegate_migration_{os.getpid()}"))
     yield db
     db.dispose()
+    if not db.is_sqlite:
+        drop_postgres_database(db.url)
 
 
 def test_upgrade_from_the_first_revision_keeps_the_data(empty_db):
