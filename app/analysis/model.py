@@ -221,7 +221,9 @@ class ImageAnalysis:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ImageAnalysis:
+    def from_dict(cls, d: dict[str, Any], *, files: bool = True) -> ImageAnalysis:
+        """The analysis `to_dict` wrote; without `files`, its file list is left empty (most
+        of the cost for a large image, and matching vulnerabilities does not read it)."""
         created = d.get("created")
         entrypoint, cmd = d.get("entrypoint"), d.get("cmd")
         return cls(
@@ -242,7 +244,7 @@ class ImageAnalysis:
             history=tuple(str(x) for x in d.get("history") or ()),
             repo_tags=tuple(str(x) for x in d.get("repo_tags") or ()),
             distro=DistroRecord.from_dict(d["distro"]) if d.get("distro") else None,
-            files=tuple(FileRecord.from_dict(f) for f in d.get("files") or ()),
+            files=tuple(FileRecord.from_dict(f) for f in d.get("files") or ()) if files else (),
             packages=tuple(PackageRecord.from_dict(p) for p in d.get("packages") or ()),
             retrieved_files={str(k): str(v)
                              for k, v in (d.get("retrieved_files") or {}).items()},

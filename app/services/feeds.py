@@ -134,7 +134,8 @@ def rematch_all(db: Database, *, now: datetime | None = None) -> tuple[int, int]
             image = session.get(Image, pk)
             if image is None:
                 continue  # deleted meanwhile
-            changed += match_image(session, image, stored_analysis(session, image), now)
+            analysis = stored_analysis(session, image, files=False)  # packages are enough
+            changed += match_image(session, image, analysis, now)
     return len(pks), changed
 
 

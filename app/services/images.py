@@ -174,14 +174,15 @@ def ancestors(db: Database, scope: Scope, ref: str) -> list[ImageRecord]:
         return [ImageRecord(a, _tags(session, a)) for a in ancestors_of(session, image)]
 
 
-def stored_analysis(session: Session, image: Image) -> ImageAnalysis:
+def stored_analysis(session: Session, image: Image, *, files: bool = True) -> ImageAnalysis:
+    """The image's stored analysis (without its file list unless `files`)."""
     assert image.id is not None
     document = q.get_analysis(session, image_pk=image.id)
     if document is None:
         raise NotFoundError(f"image {image.digest} has no stored analysis")
     from app.analysis import ImageAnalysis
 
-    return ImageAnalysis.from_dict(document)
+    return ImageAnalysis.from_dict(document, files=files)
 
 
 def tag_record(db: Database, scope: Scope, full_tag: str) -> tuple[Tag, list[Image]]:

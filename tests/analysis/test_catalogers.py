@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -80,6 +81,8 @@ def test_dpkg_status_layers_files_licenses(tmp_path: Path) -> None:
     )
     assert base.files == (PackageFileRecord(path="/etc/issue"),)
     assert ImageAnalysis.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+    without_files = ImageAnalysis.from_dict(result.to_dict(), files=False)
+    assert result.files and without_files == dataclasses.replace(result, files=())
 
 
 def test_dpkg_distroless_status_d(tmp_path: Path) -> None:
