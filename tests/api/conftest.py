@@ -6,9 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +15,6 @@ from typing import Any
 import httpx
 import jsonschema_rs
 import pytest
-import uvicorn
 
 from app.api import create_app
 from app.api.rest import document
@@ -28,6 +24,7 @@ from app.services.setup import initialize
 from app.settings import Settings
 from tests.analysis.builders import D, F, docker_archive
 from tests.conftest import drop_postgres_database, postgres_database
+from tests.server import served
 
 ADMIN_PASSWORD = "admin-pw"
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12"\n'
@@ -145,14 +142,6 @@ def _read_and_check(response: httpx.Response) -> None:
     CONFORMANCE.check(response)
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    return sock
-
-
 def database_url(kind: str, tmp: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp / 'imagegate.db'}"
@@ -185,23 +174,11 @@ def serve_database(url: str, tmp: Path, *, db: Database | None = None,
                                   "IMAGEGATE_ADMIN_PASSWORD": ADMIN_PASSWORD, **env})
     own = db is None
     database = Database(url) if db is None else db
-    sock = free_socket()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db=database),
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    host, port = sock.getsockname()
     try:
-        yield Live(f"http://{host}:{port}", tmp / "home", database, settings,
-                   "sqlite" if database.is_sqlite else "postgresql")
+        with served(create_app(settings, db=database)) as base:
+            yield Live(base, tmp / "home", database, settings,
+                       "sqlite" if database.is_sqlite else "postgresql")
     finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
         if own:
             database.dispose()
 

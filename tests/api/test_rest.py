@@ -21,12 +21,12 @@ from tests.api.conftest import (
     Live,
     add_account,
     admin_scope,
-    free_socket,
     policy_doc,
     serve,
     serve_database,
     upload,
 )
+from tests.server import free_socket
 
 APP, DEV, BASE_TAG = "docker.io/example/app:1.0", "docker.io/example/app:1.0-dev", \
     "docker.io/example/base:12"

@@ -3,9 +3,6 @@ PostgreSQL), real docker-archives analyzed and added through the services, httpx
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from app.api import create_app
 from app.catalog.db import Database
@@ -21,6 +17,7 @@ from app.services import accounts, images, policies
 from app.services.accounts import Scope
 from app.settings import Settings
 from tests.analysis.builders import D, F, docker_archive
+from tests.server import served
 
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12"\n'
 DPKG_STATUS = ("Package: bash\nStatus: install ok installed\nArchitecture: amd64\n"
@@ -90,23 +87,8 @@ def running(db: Database, tmp_path: Path) -> Iterator[tuple[Database, str]]:
     """uvicorn serving create_app() over `db` on a free loopback port, in a thread."""
     settings = Settings.from_env({"IMAGEGATE_HOME": str(tmp_path / "home"),
                                   "IMAGEGATE_DATABASE_URL": db.url})
-    app = create_app(settings, db=db)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield db, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with served(create_app(settings, db=db)) as base:
+        yield db, base
 
 
 @pytest.fixture

@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from app.api import create_app
 from app.catalog.db import Database
@@ -32,6 +28,7 @@ from app.services import accounts, checks, images, policies
 from app.services.accounts import Scope
 from app.settings import Settings
 from tests.analysis.builders import D, F, docker_archive
+from tests.server import served
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "web"
@@ -94,22 +91,6 @@ class Site:
     api_key: str = ""
 
 
-def _serve(db: Database, home: Path) -> tuple[uvicorn.Server, threading.Thread, socket.socket]:
-    settings = Settings.from_env({"IMAGEGATE_HOME": str(home),
-                                  "IMAGEGATE_DATABASE_URL": db.url})
-    app = create_app(settings, db=db)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # a free port: other suites run at the same time
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    return server, thread, sock
-
-
 @pytest.fixture(scope="module")
 def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("web")
@@ -147,14 +128,12 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     key = accounts.create_api_key(db, admin.principal, name="web tests")
 
-    server, thread, sock = _serve(db, tmp / "home")
+    settings = Settings.from_env({"IMAGEGATE_HOME": str(tmp / "home"),
+                                  "IMAGEGATE_DATABASE_URL": db.url})
     try:
-        yield Site(f"http://127.0.0.1:{sock.getsockname()[1]}", db, admin, team, digests,
-                   passwd.trigger_id, key)
+        with served(create_app(settings, db=db)) as base:
+            yield Site(base, db, admin, team, digests, passwd.trigger_id, key)
     finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
         db.dispose()
 
 
