@@ -37,6 +37,7 @@ from app.analysis.sources.registry import RegistryOptions, is_reference
 from app.analysis.sources.registry import resolve as pull_manifest
 from app.analysis.sources.sbom import is_sbom_file
 from app.analysis.sources.sbom import read as read_sbom
+from app.analysis.sources.sbom.common import strings
 from app.analysis.squash import Squasher
 
 RETRIEVE_KEY = "retrieve"
@@ -147,16 +148,6 @@ def _distro(fs: Filesystem) -> DistroRecord | None:
     return DistroRecord(id="busybox", version_id=busybox) if busybox else None
 
 
-def _strings(value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(str(x) for x in value)
-    return None
-
-
 def _created(value: Any, where: str) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -208,7 +199,7 @@ def _from_config(source: ImageSource, dockerfile: str | None, common: dict[str, 
         labels=labels, env=env, user=str(run.get("User") or ""),
         working_dir=str(run.get("WorkingDir") or ""),
         exposed_ports=tuple(str(p) for p in _typed(run, "ExposedPorts", dict, where)),
-        entrypoint=_strings(run.get("Entrypoint")), cmd=_strings(run.get("Cmd")),
+        entrypoint=strings(run.get("Entrypoint")), cmd=strings(run.get("Cmd")),
         healthcheck=healthcheck if isinstance(healthcheck, dict) else None,
         history=history, repo_tags=source.repo_tags, dockerfile=contents,
         dockerfile_mode=mode, **common)
